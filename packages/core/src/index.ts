@@ -1,1 +1,1 @@
-export {};
+export { ensureGradients } from './tf/ensure-gradients.js';
