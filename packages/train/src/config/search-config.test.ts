@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { ConfigError, readConfigFile, resolveSearchConfig, SEARCH_PRESETS } from './search-config.js';
+
+describe('resolveSearchConfig', () => {
+  it('gives the small preset by default and layers file then flags', () => {
+    expect(resolveSearchConfig([])).toEqual(SEARCH_PRESETS.small);
+    const c = resolveSearchConfig([
+      { source: 'file', values: { epochs: 9, ranking: { lambdaMax: 3 } } },
+      { source: 'flags', values: { epochs: 12 } },
+    ]);
+    expect(c.epochs).toBe(12);
+    expect(c.ranking.lambdaMax).toBe(3);
+    expect(c.ranking.schedule).toBe('cosine-increasing');
+  });
+
+  it('takes the preset from any layer', () => {
+    expect(resolveSearchConfig([{ source: 'flags', values: { preset: 'tiny' } }]).imageSize).toBe(SEARCH_PRESETS.tiny.imageSize);
+  });
+
+  it('reports one line per bad field, naming the field', () => {
+    try {
+      resolveSearchConfig([{ source: 'cfg.json', values: { epochs: -1, ranking: { schedule: 'wobbly' }, bogus: 1 } }]);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const issues = (e as ConfigError).issues.join('\n');
+      expect(issues).toMatch(/^epochs:/m);
+      expect(issues).toMatch(/^ranking\.schedule:/m);
+      expect(issues).toMatch(/bogus/);
+      expect((e as Error).message).toContain('cfg.json');
+    }
+  });
+
+  it('checks cross-field rules', () => {
+    expect(() => resolveSearchConfig([{ source: 'f', values: { epochs: 2, warmupEpochs: 2 } }])).toThrow(/warmupEpochs/);
+  });
+
+  it('reads JSON and YAML files and names the file on a syntax error', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-cfg-'));
+    fs.writeFileSync(path.join(dir, 'a.yaml'), 'epochs: 3\nranking:\n  pairs: 2\n');
+    fs.writeFileSync(path.join(dir, 'b.json'), '{"epochs": ');
+    expect(readConfigFile(path.join(dir, 'a.yaml'))).toEqual({ epochs: 3, ranking: { pairs: 2 } });
+    expect(() => readConfigFile(path.join(dir, 'b.json'))).toThrow(/b\.json/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});

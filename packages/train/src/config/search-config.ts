@@ -1,0 +1,189 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { InvalidArgumentError, LmregError } from '@lmreg/common';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** A config file or flag value that failed validation; the message lists one line per bad field. */
+export class ConfigError extends LmregError {
+  /** One entry per bad field: `path: problem`. */
+  readonly issues: readonly string[];
+
+  constructor(source: string, issues: readonly string[]) {
+    super('LMREG_CONFIG', `invalid configuration (${source}):\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+const positiveInt = z.number().int().positive();
+const nonNegative = z.number().nonnegative();
+
+/** Stand-alone training recipe (ground truth of landmarks and held-out architectures). */
+export const standaloneSchema = z.strictObject({
+  epochs: positiveInt,
+  batchSize: positiveInt,
+  lr: z.number().positive(),
+  lrMin: nonNegative,
+  momentum: z.number().min(0).max(0.999),
+  weightDecay: nonNegative,
+  gradClip: z.number().positive(),
+});
+
+/** The landmark ranking term. */
+export const rankingSchema = z.strictObject({
+  enabled: z.boolean(),
+  lambdaMax: nonNegative,
+  schedule: z.enum(['constant', 'cosine-increasing', 'cosine-decreasing', 'step-increasing', 'step-decreasing']),
+  pairs: positiveInt,
+  every: positiveInt,
+  batchSize: positiveInt,
+  loss: z.enum(['hinge', 'margin-hinge', 'logistic']),
+  margin: nonNegative,
+});
+
+/** Landmark selection. */
+export const landmarkSchema = z.strictObject({
+  count: positiveInt,
+  selection: z.enum(['diverse', 'random']),
+  tau: positiveInt,
+});
+
+/** Configuration of `lmreg search`. Every field has a default from the preset. */
+export const searchConfigSchema = z.strictObject({
+  preset: z.enum(['tiny', 'small', 'paper']),
+  space: z.string().min(1),
+  sampler: z.enum(['spos', 'random', 'nao', 'gdas']),
+  dataset: z.enum(['fashion-mnist', 'mnist', 'cifar10']),
+  dataDir: z.string().optional(),
+  imageSize: positiveInt,
+  trainSubset: positiveInt,
+  testSubset: positiveInt,
+  channels: positiveInt,
+  cells: positiveInt,
+  epochs: positiveInt,
+  warmupEpochs: z.number().int().nonnegative(),
+  batchSize: positiveInt,
+  lr: z.number().positive(),
+  lrMin: nonNegative,
+  momentum: z.number().min(0).max(0.999),
+  weightDecay: nonNegative,
+  gradClip: z.number().positive(),
+  augment: z.boolean(),
+  heldOut: positiveInt,
+  landmarks: landmarkSchema,
+  ranking: rankingSchema,
+  standalone: standaloneSchema,
+  compareBaseline: z.boolean(),
+  seed: z.number().int(),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu', 'native']),
+});
+
+/** A fully resolved `lmreg search` configuration. */
+export type SearchConfig = z.infer<typeof searchConfigSchema>;
+
+/** Named presets. `tiny` is for tests, `small` is the README's ~10-minute default on 2 cores. */
+export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
+  tiny: {
+    preset: 'tiny', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist', imageSize: 8,
+    trainSubset: 512, testSubset: 256, channels: 4, cells: 1, epochs: 2, warmupEpochs: 0, batchSize: 32,
+    lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: false, heldOut: 6,
+    landmarks: { count: 4, selection: 'diverse', tau: 3 },
+    ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 32, loss: 'hinge', margin: 0 },
+    standalone: { epochs: 1, batchSize: 32, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
+    compareBaseline: true, seed: 0, backend: 'cpu',
+  },
+  small: {
+    preset: 'small', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist', imageSize: 14,
+    trainSubset: 8000, testSubset: 1000, channels: 8, cells: 1, epochs: 6, warmupEpochs: 1, batchSize: 64,
+    lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: true, heldOut: 30,
+    landmarks: { count: 10, selection: 'diverse', tau: 5 },
+    ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 64, loss: 'hinge', margin: 0 },
+    standalone: { epochs: 2, batchSize: 64, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
+    compareBaseline: true, seed: 0, backend: 'auto',
+  },
+  paper: {
+    preset: 'paper', space: 'nb201', sampler: 'spos', dataset: 'cifar10', imageSize: 32,
+    trainSubset: 50000, testSubset: 10000, channels: 16, cells: 5, epochs: 400, warmupEpochs: 150, batchSize: 256,
+    lr: 0.025, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: true, heldOut: 200,
+    landmarks: { count: 10, selection: 'diverse', tau: 5 },
+    ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 256, loss: 'hinge', margin: 0 },
+    standalone: { epochs: 200, batchSize: 256, lr: 0.1, lrMin: 0, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
+    compareBaseline: true, seed: 0, backend: 'auto',
+  },
+};
+
+/** A partial config as written in a file or given as flags (nested objects may be partial). */
+export type SearchConfigInput = Partial<Omit<SearchConfig, 'landmarks' | 'ranking' | 'standalone'>> & {
+  landmarks?: Partial<SearchConfig['landmarks']>;
+  ranking?: Partial<SearchConfig['ranking']>;
+  standalone?: Partial<SearchConfig['standalone']>;
+};
+
+/**
+ * Resolves a config: preset defaults, then the file, then the flags; validates the result and
+ * throws {@link ConfigError} with one line per bad field.
+ */
+export function resolveSearchConfig(layers: readonly { source: string; values: unknown }[]): SearchConfig {
+  let preset: SearchConfig['preset'] = 'small';
+  for (const l of layers) {
+    const p = (l.values as { preset?: unknown } | null)?.preset;
+    if (p !== undefined) {
+      if (p !== 'tiny' && p !== 'small' && p !== 'paper') {
+        throw new ConfigError(l.source, [`preset: must be one of tiny, small, paper (got ${JSON.stringify(p)})`]);
+      }
+      preset = p;
+    }
+  }
+  let merged: Record<string, unknown> = structuredClone(SEARCH_PRESETS[preset]) as unknown as Record<string, unknown>;
+  for (const l of layers) {
+    if (l.values === undefined || l.values === null) continue;
+    if (typeof l.values !== 'object' || Array.isArray(l.values)) {
+      throw new ConfigError(l.source, ['the configuration must be an object of fields']);
+    }
+    merged = deepMerge(merged, l.values as Record<string, unknown>);
+  }
+  const parsed = searchConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const sources = layers.map((l) => l.source).join(' + ');
+    throw new ConfigError(
+      sources || 'defaults',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const c = parsed.data;
+  const extra: string[] = [];
+  if (c.warmupEpochs >= c.epochs) extra.push(`warmupEpochs: must be smaller than epochs (${c.epochs})`);
+  if (c.lrMin > c.lr) extra.push(`lrMin: must not exceed lr (${c.lr})`);
+  if (extra.length > 0) throw new ConfigError(layers.map((l) => l.source).join(' + ') || 'defaults', extra);
+  return c;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Reads a JSON or YAML config file (by extension; `.yml`/`.yaml` are YAML, anything else JSON). */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new InvalidArgumentError(`cannot read config file ${file}: ${(cause as Error).message}`, { cause });
+  }
+  const ext = path.extname(file).toLowerCase();
+  try {
+    return ext === '.yml' || ext === '.yaml' ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
+  } catch (cause) {
+    throw new ConfigError(file, [`not valid ${ext === '.yml' || ext === '.yaml' ? 'YAML' : 'JSON'}: ${(cause as Error).message}`]);
+  }
+}
