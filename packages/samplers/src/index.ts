@@ -1,1 +1,23 @@
-export {};
+export type {
+  ArchitectureStepContext,
+  Evaluate,
+  JsonValue,
+  Proposal,
+  Sampler,
+  SamplerDefinition,
+  SamplerInit,
+  SamplerState,
+} from './sampler/types.js';
+export { BudgetExhaustedError, SamplerLifecycleError } from './sampler/errors.js';
+export { getSampler, getSamplerDefinition, listSamplers, registerSampler } from './sampler/registry.js';
+export type { RandomSamplerOptions } from './samplers/random.js';
+export { createRandomSampler } from './samplers/random.js';
+export type { SposSamplerOptions } from './samplers/spos.js';
+export { createSposSampler } from './samplers/spos.js';
+export type { PredictorSamplerOptions } from './samplers/predictor.js';
+export { createPredictorSampler } from './samplers/predictor.js';
+export type { BenchmarkTable } from './oracle/benchmark-table.js';
+export type { TabularOracle, TabularOracleOptions } from './oracle/tabular-oracle.js';
+export { createTabularOracle } from './oracle/tabular-oracle.js';
+export type { TableSearchOptions, TableSearchResult } from './oracle/search-table.js';
+export { searchTable } from './oracle/search-table.js';
