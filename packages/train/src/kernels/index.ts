@@ -1,0 +1,7 @@
+export {
+  isTrainingKernelRegistered,
+  registerTrainingKernels,
+  TRAINING_KERNELS,
+  unregisterTrainingKernels,
+} from './register.js';
+export type { TrainingKernelBackend } from './register.js';
