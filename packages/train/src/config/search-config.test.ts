@@ -49,3 +49,9 @@ describe('resolveSearchConfig', () => {
     fs.rmSync(dir, { recursive: true });
   });
 });
+
+describe('space-specific checks', () => {
+  it('asks for an NB201 image size that survives two stride-2 reductions', () => {
+    expect(() => resolveSearchConfig([{ source: 'flags', values: { imageSize: 14 } }])).toThrow(/multiple of 4.*try 16/);
+  });
+});

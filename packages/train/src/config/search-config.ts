@@ -94,7 +94,7 @@ export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
     compareBaseline: true, seed: 0, backend: 'cpu',
   },
   small: {
-    preset: 'small', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist', imageSize: 14,
+    preset: 'small', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist', imageSize: 16,
     trainSubset: 8000, testSubset: 1000, channels: 8, cells: 1, epochs: 6, warmupEpochs: 1, batchSize: 64,
     lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: true, heldOut: 30,
     landmarks: { count: 10, selection: 'diverse', tau: 5 },
@@ -155,6 +155,9 @@ export function resolveSearchConfig(layers: readonly { source: string; values: u
   const extra: string[] = [];
   if (c.warmupEpochs >= c.epochs) extra.push(`warmupEpochs: must be smaller than epochs (${c.epochs})`);
   if (c.lrMin > c.lr) extra.push(`lrMin: must not exceed lr (${c.lr})`);
+  if (c.space === 'nb201' && c.imageSize % 4 !== 0) {
+    extra.push(`imageSize: NB201 networks halve the resolution twice, so it must be a multiple of 4 (got ${c.imageSize}; try ${Math.max(4, Math.round(c.imageSize / 4) * 4)})`);
+  }
   if (extra.length > 0) throw new ConfigError(layers.map((l) => l.source).join(' + ') || 'defaults', extra);
   return c;
 }
