@@ -34,7 +34,8 @@ export function toTensors(
   }
   return tf.tidy(() => {
     const x = tf.tensor4d(images, [size, height, width, channels], 'float32');
-    const y = tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses, 1, 0, 'float32') as tf.Tensor2D;
+    // Built as int32 and cast: tfjs-backend-wasm 4.22's OneHot ignores its dtype argument.
+    const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), 'float32') as tf.Tensor2D;
     return { x, y };
   });
 }

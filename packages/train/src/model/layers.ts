@@ -28,7 +28,10 @@ export function batchNormBatchStats(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.T
  * @internal
  */
 export function conv2dTorch(x: tf.Tensor4D, filter: tf.Tensor, stride: number, pad: number): tf.Tensor4D {
-  return tf.conv2d(x, filter as tf.Tensor4D, stride, pad === 0 ? 'valid' : pad);
+  const k = filter.shape[0] ?? 1;
+  // For stride 1 and pad (k - 1) / 2, 'same' is identical and the most widely supported form.
+  const padding = pad === 0 ? 'valid' : stride === 1 && 2 * pad === k - 1 ? 'same' : pad;
+  return tf.conv2d(x, filter as tf.Tensor4D, stride, padding);
 }
 
 /**

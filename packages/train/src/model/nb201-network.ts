@@ -141,17 +141,26 @@ function cellPrefix(stage: number, cell: number, edge: number): string {
  * default). Each variable's values depend only on (seed, key).
  */
 export class Nb201Network implements Network<Nb201ArchLike> {
+  /** Registry name of the search space: `nb201`. */
   readonly space = 'nb201';
+  /** The architecture of a stand-alone network; `undefined` for the super-net. */
   readonly fixedArch: readonly Nb201Op[] | undefined;
-  /** Resolved sizes. */
+  /** Channels C of the first stage (stages have C, 2C, 4C). */
   readonly channels: number;
+  /** Cells N per stage. */
   readonly cells: number;
+  /** Output classes. */
   readonly classes: number;
+  /** Input image channels. */
   readonly inputChannels: number;
 
   readonly #store: VariableStore;
   readonly #fixedKeys: string[] = [];
 
+  /**
+   * Creates every variable eagerly from `options.seed`. Prefer {@link createNb201Supernet} /
+   * {@link createNb201Network}. Throws `InvalidArgumentError` / `InvalidArchitectureError`.
+   */
   constructor(options: Nb201NetworkOptions, fixedArch?: Nb201ArchLike) {
     const o = resolveOptions(options);
     this.channels = o.channels;
@@ -230,6 +239,11 @@ export class Nb201Network implements Network<Nb201ArchLike> {
     return [`${p}.conv`, `${p}.bn.gamma`, `${p}.bn.beta`];
   }
 
+  /**
+   * Logits of `arch`'s path for images `x` (NHWC `[batch, h, w, inputChannels]`, h and w divisible
+   * by 4; not disposed). Only live edges are computed; batch norm uses batch statistics whatever
+   * `options.training` says. Returns `[batch, classes]`, owned by the caller.
+   */
   forward(arch: Nb201ArchLike, x: tf.Tensor4D, options: ForwardOptions): tf.Tensor2D {
     void options; // batch statistics in training and evaluation alike
     const ops = this.#ops(arch);
@@ -297,6 +311,10 @@ export class Nb201Network implements Network<Nb201ArchLike> {
     }
   }
 
+  /**
+   * The variables `forward(arch)` reads, by key: stem, reductions, head, and the conv ops on the
+   * live edges of every cell (ops on edges that cannot reach a cell's output are left out).
+   */
   variablesFor(arch: Nb201ArchLike): ReadonlyMap<string, tf.Variable> {
     const ops = this.#ops(arch);
     const live = liveEdges(ops);
@@ -313,10 +331,12 @@ export class Nb201Network implements Network<Nb201ArchLike> {
     return out;
   }
 
+  /** Every variable, by key (owned by the network). */
   allVariables(): ReadonlyMap<string, tf.Variable> {
     return this.#store.all();
   }
 
+  /** Stable key of one of this network's variables, or `undefined`. */
   keyOf(variable: tf.Variable): string | undefined {
     return this.#store.keyOf(variable);
   }
@@ -339,14 +359,17 @@ export class Nb201Network implements Network<Nb201ArchLike> {
     return total;
   }
 
+  /** Copies of all weights by key (conv filters `[kh, kw, in, out]`, row-major). */
   getWeights(): Record<string, Float32Array> {
     return this.#store.getWeights();
   }
 
+  /** Overwrites weights by key; see {@link Network.setWeights}. */
   setWeights(weights: Readonly<Record<string, Float32Array>>, options?: SetWeightsOptions): void {
     this.#store.setWeights(weights, options);
   }
 
+  /** Frees every variable; idempotent. */
   dispose(): void {
     this.#store.dispose();
   }

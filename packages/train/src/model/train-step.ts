@@ -13,7 +13,9 @@ import type { Network } from './network.js';
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[1];
-    const oneHot = tf.oneHot(tf.cast(labels, 'int32'), classes, 1, 0, 'float32');
+    // tfjs-backend-wasm 4.22's OneHot ignores the dtype argument and writes int32 bits into a
+    // float32 tensor; build it as int32 and cast, which is right on every backend.
+    const oneHot = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), classes), 'float32');
     return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
   });
 }
@@ -63,6 +65,10 @@ export function trainStep<A>(options: TrainStepOptions<A>): TrainStepResult {
   if (!ensureGradients()) throw new InvalidArgumentError('tfjs gradients are not registered; cannot train.');
   if (y.rank !== 1 || y.shape[0] !== x.shape[0]) {
     throw new InvalidArgumentError(`labels must be [batch] = [${x.shape[0]}], got [${y.shape.join(', ')}].`);
+  }
+  if (!Number.isFinite(lr) || lr < 0) throw new InvalidArgumentError(`trainStep: lr must be a finite number >= 0, got ${String(lr)}.`);
+  if (Number.isNaN(clipNorm) || clipNorm <= 0) {
+    throw new InvalidArgumentError(`trainStep: clipNorm must be > 0 (or Infinity), got ${String(clipNorm)}.`);
   }
   const variables = net.allVariables();
   const varList = [...variables.values()].filter((v) => v.trainable);
