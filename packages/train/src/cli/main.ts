@@ -40,7 +40,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .addOption(new Option('--preset <name>', 'defaults to start from').choices(['tiny', 'small', 'paper']))
     .option('--space <name>', 'search space (only spaces with a network builder can be trained: nb201)')
     .addOption(new Option('--sampler <name>', 'path sampler').choices(['spos', 'random']))
-    .addOption(new Option('--dataset <name>').choices(['fashion-mnist', 'mnist', 'cifar10']))
+    .addOption(new Option('--dataset <name>').choices(['fashion-mnist-mini', 'fashion-mnist', 'mnist', 'cifar10']))
     .option('--data-dir <dir>', 'folder with the data set (then $LMREG_DATA, then /usr/share/datasets)')
     .option('--epochs <n>', 'super-net epochs', int)
     .option('--warmup-epochs <n>', 'epochs before the landmark term starts', int)

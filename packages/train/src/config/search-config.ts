@@ -54,7 +54,7 @@ export const searchConfigSchema = z.strictObject({
   preset: z.enum(['tiny', 'small', 'paper']),
   space: z.string().min(1),
   sampler: z.enum(['spos', 'random', 'nao', 'gdas']),
-  dataset: z.enum(['fashion-mnist', 'mnist', 'cifar10']),
+  dataset: z.enum(['fashion-mnist-mini', 'fashion-mnist', 'mnist', 'cifar10']),
   dataDir: z.string().optional(),
   imageSize: positiveInt,
   trainSubset: positiveInt,
@@ -85,7 +85,7 @@ export type SearchConfig = z.infer<typeof searchConfigSchema>;
 /** Named presets. `tiny` is for tests, `small` is the README's ~10-minute default on 2 cores. */
 export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
   tiny: {
-    preset: 'tiny', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist', imageSize: 8,
+    preset: 'tiny', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist-mini', imageSize: 8,
     trainSubset: 512, testSubset: 256, channels: 4, cells: 1, epochs: 2, warmupEpochs: 0, batchSize: 32,
     lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: false, heldOut: 6,
     landmarks: { count: 4, selection: 'diverse', tau: 3 },
@@ -94,12 +94,12 @@ export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
     compareBaseline: true, seed: 0, backend: 'cpu',
   },
   small: {
-    preset: 'small', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist', imageSize: 16,
-    trainSubset: 8000, testSubset: 1000, channels: 8, cells: 1, epochs: 6, warmupEpochs: 1, batchSize: 64,
-    lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: true, heldOut: 30,
+    preset: 'small', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist-mini', imageSize: 16,
+    trainSubset: 6000, testSubset: 1000, channels: 8, cells: 1, epochs: 6, warmupEpochs: 1, batchSize: 64,
+    lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: true, heldOut: 20,
     landmarks: { count: 10, selection: 'diverse', tau: 5 },
     ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 64, loss: 'hinge', margin: 0 },
-    standalone: { epochs: 2, batchSize: 64, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
+    standalone: { epochs: 1, batchSize: 64, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
     compareBaseline: true, seed: 0, backend: 'auto',
   },
   paper: {

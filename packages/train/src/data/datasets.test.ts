@@ -91,7 +91,7 @@ describe('dataset lookup', () => {
 
   test('unknown data set name', async () => {
     expect(() => getDatasetInfo('imagenet')).toThrow(NotRegisteredError);
-    await expect(loadDataset('imagenet' as DatasetName, { env: NO_ENV })).rejects.toThrow(/fashion-mnist, mnist, cifar10/);
+    await expect(loadDataset('imagenet' as DatasetName, { env: NO_ENV })).rejects.toThrow(/fashion-mnist, fashion-mnist-mini, mnist, cifar10/);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FileFormatError, NotRegisteredError } from '@lmreg/common';
 
 import { CIFAR10_FOLDER, CIFAR10_HINT, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, readCifar10 } from './cifar10.js';
+import { embeddedDataDir, thisModulePath } from './embedded.js';
 import { IDX_HINT, readIdxImages, readIdxLabels } from './idx.js';
 import type { ResizeMethod } from './preprocess.js';
 import { computeChannelStats, resizeSplit, standardize } from './preprocess.js';
@@ -19,24 +20,35 @@ export interface DatasetInfo {
   readonly height: number;
   readonly width: number;
   readonly channels: number;
-  /** Split sizes of the official files. */
+  /** Split sizes of the files (the official ones, or the embedded subset's). */
   readonly trainSize: number;
   readonly testSize: number;
   /** Sub-folders of a data root where the files may sit (checked before the root itself). */
   readonly folders: readonly string[];
   /** System folders searched last (Debian's `dataset-fashion-mnist` package). */
   readonly systemDirs: readonly string[];
+  /**
+   * True for a data set that ships inside `@lmreg/train` (`<package>/data/<name>/`): it is always
+   * read from there, and `folders`, `systemDirs`, `--data-dir` and `$LMREG_DATA` do not apply.
+   */
+  readonly embedded: boolean;
   /** How to obtain the files. */
   readonly hint: string;
 }
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+const FASHION_MNIST_MINI_HINT =
+  'fashion-mnist-mini ships inside @lmreg/train (data/fashion-mnist-mini/, four gzipped IDX files); a missing ' +
+  'or corrupt file means a broken install: reinstall @lmreg/train (in the lmreg repo: ' +
+  '`node scripts/gen-fashion-mnist-mini.mjs`), or use the full set with --dataset fashion-mnist.';
 
 const INFO: Readonly<Record<DatasetName, DatasetInfo>> = {
   'fashion-mnist': {
     name: 'fashion-mnist',
     title: 'Fashion-MNIST',
-    classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+    classes: FASHION_CLASSES,
     height: 28,
     width: 28,
     channels: 1,
@@ -44,7 +56,22 @@ const INFO: Readonly<Record<DatasetName, DatasetInfo>> = {
     testSize: 10000,
     folders: ['fashion-mnist', 'fashion_mnist', join('FashionMNIST', 'raw')],
     systemDirs: ['/usr/share/datasets/fashion-mnist'],
+    embedded: false,
     hint: IDX_HINT,
+  },
+  'fashion-mnist-mini': {
+    name: 'fashion-mnist-mini',
+    title: 'Fashion-MNIST mini',
+    classes: FASHION_CLASSES,
+    height: 28,
+    width: 28,
+    channels: 1,
+    trainSize: 6000,
+    testSize: 1000,
+    folders: [],
+    systemDirs: [],
+    embedded: true,
+    hint: FASHION_MNIST_MINI_HINT,
   },
   mnist: {
     name: 'mnist',
@@ -57,6 +84,7 @@ const INFO: Readonly<Record<DatasetName, DatasetInfo>> = {
     testSize: 10000,
     folders: ['mnist', join('MNIST', 'raw')],
     systemDirs: [],
+    embedded: false,
     hint: IDX_HINT,
   },
   cifar10: {
@@ -70,12 +98,13 @@ const INFO: Readonly<Record<DatasetName, DatasetInfo>> = {
     testSize: 10000,
     folders: [CIFAR10_FOLDER, join('cifar10', CIFAR10_FOLDER), 'cifar10', 'cifar-10'],
     systemDirs: [],
+    embedded: false,
     hint: CIFAR10_HINT,
   },
 };
 
 /** Names accepted by {@link loadDataset}. */
-export const DATASET_NAMES: readonly DatasetName[] = ['fashion-mnist', 'mnist', 'cifar10'];
+export const DATASET_NAMES: readonly DatasetName[] = ['fashion-mnist', 'fashion-mnist-mini', 'mnist', 'cifar10'];
 
 /**
  * Static facts about data set `name` (classes, image size, split sizes, where it is searched).
@@ -87,7 +116,11 @@ export function getDatasetInfo(name: string): DatasetInfo {
   return INFO[name as DatasetName];
 }
 
-/** Where {@link loadDataset} looks for files, and how to resize and normalise them. */
+/**
+ * Where {@link loadDataset} looks for files, and how to resize and normalise them. The three
+ * places (`dataDir`, `env`, `systemDirs`) are ignored for an embedded data set
+ * (`fashion-mnist-mini`), which is always read from the `@lmreg/train` package itself.
+ */
 export interface LoadDatasetOptions {
   /** Folder given on the command line (`--data-dir`); searched first. */
   readonly dataDir?: string;
@@ -103,7 +136,7 @@ export interface LoadDatasetOptions {
 
 /** One place {@link loadDataset} looks in, and why. */
 export interface DatasetCandidate {
-  /** `--data-dir`, `$LMREG_DATA` or `system`. */
+  /** `--data-dir`, `$LMREG_DATA`, `system`, or `embedded` (the `@lmreg/train` package's `data/` folder). */
   readonly origin: string;
   readonly dir: string;
 }
@@ -111,10 +144,16 @@ export interface DatasetCandidate {
 /**
  * The folders searched for data set `name`, in order: for each root (`dataDir`, then
  * `$LMREG_DATA`) its data-set sub-folders (e.g. `fashion-mnist/`, `cifar-10-batches-bin/`) and then
- * the root itself; finally the system folders.
+ * the root itself; finally the system folders. For an embedded data set (`fashion-mnist-mini`) the
+ * one folder inside the installed `@lmreg/train` package (`<package>/data/fashion-mnist-mini`), or
+ * nothing when the package folder cannot be located.
  */
 export function datasetSearchPath(name: DatasetName, options: LoadDatasetOptions = {}): DatasetCandidate[] {
   const info = getDatasetInfo(name);
+  if (info.embedded) {
+    const dir = embeddedDataDir(name);
+    return dir === undefined ? [] : [{ origin: 'embedded', dir }];
+  }
   const env = options.env ?? process.env;
   const roots: DatasetCandidate[] = [];
   if (options.dataDir !== undefined && options.dataDir !== '') roots.push({ origin: '--data-dir', dir: options.dataDir });
@@ -163,6 +202,14 @@ export function findDataset(name: DatasetName, options: LoadDatasetOptions = {})
   const candidates = datasetSearchPath(name, options);
   const found = candidates.find((c) => holdsDataset(name, c.dir));
   if (found !== undefined) return found.dir;
+  if (info.embedded) {
+    const where =
+      candidates[0] === undefined
+        ? `cannot locate the @lmreg/train package folder (no package.json named @lmreg/train above ${thisModulePath()}; ` +
+          'was lmreg bundled into another program? keep @lmreg/train an installed dependency)'
+        : `expected ${IDX_FILES.trainImages[0]}.gz and the other three *-ubyte.gz files in ${candidates[0].dir}`;
+    throw new FileFormatError(undefined, `cannot find the embedded ${info.title} data set: ${where}. ${info.hint}`);
+  }
   const wanted =
     name === 'cifar10'
       ? `${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')}`
@@ -245,7 +292,8 @@ function cifarToSplit(images: Uint8Array, labels: Uint8Array, n: number): Datase
 }
 
 /**
- * Finds and reads data set `name` (see {@link datasetSearchPath} for where it looks), converts it
+ * Finds and reads data set `name` (see {@link datasetSearchPath} for where it looks; the embedded
+ * `fashion-mnist-mini` needs no data installed), converts it
  * to NHWC float32 in [0, 1], optionally resizes it, and standardises each channel with the train
  * split's mean/std (unless `normalize: false`).
  *

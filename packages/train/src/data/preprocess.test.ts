@@ -154,6 +154,7 @@ describe('augmentImages', () => {
   test('defaults: CIFAR pad 4 + flip, 28x28 sets pad 2, no flip for MNIST digits', () => {
     expect(defaultAugmentation('cifar10')).toEqual({ pad: 4, flip: true });
     expect(defaultAugmentation('fashion-mnist')).toEqual({ pad: 2, flip: true });
+    expect(defaultAugmentation('fashion-mnist-mini')).toEqual({ pad: 2, flip: true });
     expect(defaultAugmentation('mnist')).toEqual({ pad: 2, flip: false });
   });
 });

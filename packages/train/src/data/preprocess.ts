@@ -213,6 +213,7 @@ export function defaultAugmentation(name: DatasetName): AugmentOptions {
     case 'cifar10':
       return { pad: 4, flip: true };
     case 'fashion-mnist':
+    case 'fashion-mnist-mini':
       return { pad: 2, flip: true };
     case 'mnist':
       return { pad: 2, flip: false };

@@ -1,5 +1,8 @@
-/** Names of the data sets {@link loadDataset} knows. */
-export type DatasetName = 'fashion-mnist' | 'mnist' | 'cifar10';
+/**
+ * Names of the data sets {@link loadDataset} knows. `fashion-mnist-mini` is a fixed, stratified
+ * 6,000/1,000-image subset of Fashion-MNIST that ships inside `@lmreg/train` (no download needed).
+ */
+export type DatasetName = 'fashion-mnist' | 'fashion-mnist-mini' | 'mnist' | 'cifar10';
 
 /**
  * Images and labels of one split, as plain typed arrays (no tensors, nothing to dispose).

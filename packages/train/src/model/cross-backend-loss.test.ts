@@ -18,7 +18,7 @@ describe('softmaxCrossEntropy and one-hot labels agree on cpu and wasm', () => {
     const y = tf.tensor1d(labels, 'int32');
     const ce = softmaxCrossEntropy(l, y);
     const batch = toTensors(
-      { images: new Float32Array(3), labels: Int32Array.from(labels), size: 3, height: 1, width: 1, channels: 1, indices: new Int32Array(3) },
+      { images: new Float32Array(3), labels: Int32Array.from(labels), size: 3, height: 1, width: 1, channels: 1 },
       3,
     );
     const out = { ce: ce.dataSync()[0] ?? NaN, oneHot: Array.from(batch.y.dataSync()) };
