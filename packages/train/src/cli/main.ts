@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { isLmregError } from '@lmreg/common';
+import { InvalidArgumentError, isLmregError } from '@lmreg/common';
 import { getSpace, listSpaces } from '@lmreg/spaces';
 import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
 
@@ -12,6 +12,12 @@ import { createProgressReporter } from './progress.js';
 import { formatSearchSummary } from './summary.js';
 
 const VERSION = '0.1.0';
+
+function defaultRunDir(): string {
+  const d = new Date();
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return path.join('runs', `search-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
+}
 
 function int(value: string): number {
   const n = Number(value);
@@ -56,7 +62,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('--no-baseline', 'skip the super-net without landmarks')
     .option('--seed <n>', 'seed of everything (same seed, same run)', int)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']))
-    .option('-o, --out <dir>', 'run directory', 'runs/search')
+    .option('-o, --out <dir>', 'run directory (default: runs/search-<date>-<time>)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--json', 'print result.json instead of the table')
     .option('-q, --quiet', 'no progress output')
@@ -80,7 +86,10 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
       if (!quiet) io.err(`backend: ${backend.name} (${backend.reason})\n`);
       const { runSearch } = await import('../search/run-search.js');
       const progress = createProgressReporter({ quiet });
-      const outDir = path.resolve(String(opts['out']));
+      if (opts['resume'] === true && typeof opts['out'] !== 'string') {
+        throw new InvalidArgumentError('--resume needs the run folder: pass --out <dir> of the run to continue.');
+      }
+      const outDir = path.resolve(typeof opts['out'] === 'string' ? opts['out'] : defaultRunDir());
       try {
         const result = await runSearch({
           config, outDir, resume: opts['resume'] === true,
