@@ -1,8 +1,129 @@
-export * from './data/index.js';
-export * from './model/index.js';
-export * from './optim/index.js';
-export * from './backend/index.js';
-export * from './kernels/index.js';
+export {
+  augmentImages,
+  CIFAR10_FOLDER,
+  CIFAR10_HINT,
+  CIFAR10_RECORD_BYTES,
+  CIFAR10_SIZE,
+  CIFAR10_TEST_FILES,
+  CIFAR10_TRAIN_FILES,
+  computeChannelStats,
+  concatCifar10Batches,
+  createBatcher,
+  DATASET_NAMES,
+  datasetSearchPath,
+  defaultAugmentation,
+  encodeCifar10Batch,
+  encodeIdx,
+  findDataset,
+  getDatasetInfo,
+  IDX_HINT,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  loadDataset,
+  normalizeSplit,
+  parseCifar10Batch,
+  parseIdx,
+  parseIdxImages,
+  parseIdxLabels,
+  readCifar10,
+  readCifar10Batch,
+  readIdxImages,
+  readIdxLabels,
+  resizeImages,
+  resizeSplit,
+  resolveCifar10Dir,
+  selectRows,
+  splitTrain,
+  takeSubset,
+  toTensors,
+} from './data/index.js';
+export type {
+  AugmentOptions,
+  Batch,
+  Batcher,
+  BatcherOptions,
+  BatcherState,
+  ChannelStats,
+  Cifar10Batch,
+  Dataset,
+  DatasetCandidate,
+  DatasetInfo,
+  DatasetName,
+  DatasetSplit,
+  IdxArray,
+  IdxImages,
+  IdxLabels,
+  IdxParseOptions,
+  ImageShape,
+  LoadDatasetOptions,
+  ResizeMethod,
+  SplitTrainOptions,
+  TrainSplit,
+} from './data/index.js';
+export {
+  assertNb201Arch,
+  createNb201Network,
+  createNb201Supernet,
+  evaluate,
+  getNetworkBuilder,
+  listNetworkBuilders,
+  NB201_EDGES,
+  NB201_OPS,
+  Nb201Network,
+  nb201NetworkBuilder,
+  registerNetworkBuilder,
+  softmaxCrossEntropy,
+  trainStep,
+} from './model/index.js';
+export type {
+  AnyNetworkBuilder,
+  BaseNetworkOptions,
+  EvaluateResult,
+  ForwardOptions,
+  LabelledBatch,
+  Nb201ArchLike,
+  Nb201NetworkOptions,
+  Nb201Op,
+  Network,
+  NetworkBuilder,
+  SetWeightsOptions,
+  TrainStepOptions,
+  TrainStepResult,
+} from './model/index.js';
+export {
+  clipGradNorm,
+  cosineLr,
+  createSgd,
+  SgdOptimizer,
+} from './optim/index.js';
+export type {
+  CosineScheduleOptions,
+  SgdOptions,
+  SgdState,
+} from './optim/index.js';
+export {
+  BACKEND_REQUESTS,
+  BackendUnavailableError,
+  defaultWasmPath,
+  FUTURE_BACKENDS,
+  parseBackendRequest,
+  selectBackend,
+} from './backend/index.js';
+export type {
+  BackendRequest,
+  SelectBackendOptions,
+  SelectedBackend,
+  SelectedBackendName,
+} from './backend/index.js';
+export {
+  isTrainingKernelRegistered,
+  registerTrainingKernels,
+  TRAINING_KERNELS,
+  unregisterTrainingKernels,
+} from './kernels/index.js';
+export type {
+  TrainingKernelBackend,
+} from './kernels/index.js';
 export { ConfigError, readConfigFile, resolveSearchConfig, SEARCH_PRESETS, searchConfigSchema } from './config/search-config.js';
 export type { SearchConfig, SearchConfigInput } from './config/search-config.js';
 export { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './run/checkpoint.js';
