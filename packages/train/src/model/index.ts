@@ -1,3 +1,10 @@
+export type { DartsNetworkBuildOptions } from './darts-network.js';
+export { createDartsNetwork, createDartsSupernet, DartsNetwork, dartsNetworkBuilder } from './darts-network.js';
+export { ssiLoss } from './depth-loss.js';
+export type { DepthNetworkOptions } from './depth-network.js';
+export { createDepthNetwork, createDepthSupernet, DepthNetwork, depthNetworkBuilders } from './depth-network.js';
+export type { Nb101NetworkOptions } from './nb101-network.js';
+export { createNb101Network, createNb101Supernet, Nb101Network, nb101NetworkBuilder } from './nb101-network.js';
 export type { Nb201ArchLike, Nb201NetworkOptions, Nb201Op } from './nb201-network.js';
 export {
   assertNb201Arch,

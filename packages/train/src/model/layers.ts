@@ -89,3 +89,113 @@ export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
     return tf.mul(mean9, tf.tensor4d(excludePadScale(h, w), [1, h, w, 1])) as tf.Tensor4D;
   });
 }
+
+/**
+ * Max pool with PyTorch-style symmetric padding `pad` (padded cells never win): the window of
+ * output `i` covers input rows `stride * i - pad .. stride * i - pad + k - 1`
+ * (`nn.MaxPool2d(k, stride, pad)`). TF's 'same' pads asymmetrically for stride 2, hence this form.
+ *
+ * @param x NHWC. Returns a new tensor; `x` is not disposed.
+ * @internal
+ */
+export function maxPoolTorch(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const padded =
+      pad === 0
+        ? x
+        : tf.pad(
+            x,
+            [
+              [0, 0],
+              [pad, pad],
+              [pad, pad],
+              [0, 0],
+            ],
+            -1e30,
+          );
+    return tf.maxPool(padded, k, stride, 'valid');
+  });
+}
+
+/** Number of in-image pixels of each output window along one axis. */
+function windowCounts(size: number, k: number, stride: number, pad: number): number[] {
+  const out = Math.floor((size + 2 * pad - k) / stride) + 1;
+  return Array.from({ length: out }, (_, i) => {
+    const start = i * stride - pad;
+    return Math.min(start + k, size) - Math.max(start, 0);
+  });
+}
+
+/**
+ * Average pool with symmetric zero padding `pad` and `count_include_pad=False`
+ * (`nn.AvgPool2d(k, stride, pad, count_include_pad=False)`): each output is the mean of the
+ * in-image pixels of its window. Built from a 'valid' pool of the zero-padded input (exact
+ * gradient) rescaled by `k*k / count`.
+ *
+ * @param x NHWC. Returns a new tensor; `x` is not disposed.
+ * @internal
+ */
+export function avgPoolExcludePad(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [, h, w] = x.shape;
+    if (pad === 0) return tf.avgPool(x, k, stride, 'valid');
+    const padded = tf.pad(x, [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ]);
+    const mean = tf.avgPool(padded, k, stride, 'valid');
+    const rows = windowCounts(h, k, stride, pad);
+    const cols = windowCounts(w, k, stride, pad);
+    const scale = new Float32Array(rows.length * cols.length);
+    rows.forEach((r, i) => cols.forEach((c, j) => (scale[i * cols.length + j] = (k * k) / (r * c))));
+    return tf.mul(mean, tf.tensor4d(scale, [1, rows.length, cols.length, 1])) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Depthwise conv with PyTorch-style symmetric padding and optional dilation
+ * (`nn.Conv2d(C, C, k, stride, pad, dilation, groups=C)`). tfjs's depthwise gradient rejects
+ * dilation > 1, so a dilated conv is computed as `spaceToBatchND -> valid depthwise conv ->
+ * batchToSpaceND` (every op has a gradient); stride 2 with dilation 2 keeps only the phase-(0, 0)
+ * sub-image. Needs `pad = dilation * (k - 1) / 2` when dilation > 1 and even padded sizes.
+ *
+ * @param filter `[k, k, C, 1]`. Returns a new tensor; inputs are not disposed.
+ * @internal
+ */
+export function depthwiseConvTorch(x: tf.Tensor4D, filter: tf.Tensor, stride: number, pad: number, dilation = 1): tf.Tensor4D {
+  return tf.tidy(() => {
+    const f = filter as tf.Tensor4D;
+    const k = f.shape[0];
+    if (dilation === 1) {
+      const padding = pad === 0 ? 'valid' : stride === 1 && 2 * pad === k - 1 ? 'same' : pad;
+      return tf.depthwiseConv2d(x, f, stride, padding);
+    }
+    const n = x.shape[0];
+    const padded = tf.pad(x, [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ]);
+    const [, ph, pw] = padded.shape;
+    if (ph % dilation !== 0 || pw % dilation !== 0) {
+      throw new Error(`depthwiseConvTorch: padded size ${ph}x${pw} must be divisible by the dilation ${dilation}.`);
+    }
+    const phases = tf.spaceToBatchND(padded, [dilation, dilation], [
+      [0, 0],
+      [0, 0],
+    ]);
+    if (stride === dilation) {
+      const first = tf.slice(phases, [0, 0, 0, 0], [n, -1, -1, -1]);
+      return tf.depthwiseConv2d(first, f, 1, 'valid');
+    }
+    if (stride !== 1) throw new Error(`depthwiseConvTorch: stride ${stride} with dilation ${dilation} is not supported.`);
+    const conv = tf.depthwiseConv2d(phases, f, 1, 'valid');
+    return tf.batchToSpaceND(conv, [dilation, dilation], [
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+}

@@ -1,5 +1,8 @@
 import { InvalidArgumentError, NotRegisteredError } from '@lmreg/common';
 
+import { dartsNetworkBuilder } from './darts-network.js';
+import { depthNetworkBuilders } from './depth-network.js';
+import { nb101NetworkBuilder } from './nb101-network.js';
 import { nb201NetworkBuilder } from './nb201-network.js';
 import type { AnyNetworkBuilder, BaseNetworkOptions, NetworkBuilder } from './network.js';
 
@@ -10,12 +13,15 @@ function ensureBuiltins(): void {
   if (builtinsLoaded) return;
   builtinsLoaded = true;
   builders.set(nb201NetworkBuilder.space, nb201NetworkBuilder);
+  builders.set(nb101NetworkBuilder.space, nb101NetworkBuilder);
+  builders.set(dartsNetworkBuilder.space, dartsNetworkBuilder);
+  for (const builder of depthNetworkBuilders) builders.set(builder.space, builder);
 }
 
 /**
  * Registers the network builder of a search space (its super-net and stand-alone networks) under
  * `spaceName`, the name the space has in `@lmreg/spaces`' registry. Registering a name twice
- * throws unless `replace` is set. `nb201` is registered by default.
+ * throws unless `replace` is set. `nb201`, `nb101`, `darts` and the four `depth-*` spaces are registered by default.
  */
 export function registerNetworkBuilder<A, O extends BaseNetworkOptions>(
   spaceName: string,

@@ -1,0 +1,529 @@
+import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
+import { assertDartsGenotype, DARTS_OPS, dartsParamCount, type DartsLikeGenotype } from '@lmreg/spaces';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, depthwiseConvTorch, maxPoolTorch } from './layers.js';
+import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
+import { type Initializer, VariableStore } from './variable-store.js';
+
+/** Options of {@link createDartsSupernet} / {@link createDartsNetwork}. */
+export interface DartsNetworkBuildOptions extends BaseNetworkOptions {
+  /** Initial channels C (the stem has 3C). Default 36 (DARTS evaluation). */
+  readonly channels?: number;
+  /** Number of cells; cells `layers // 3` and `2 * layers // 3` are reduction cells. Default 20. */
+  readonly layers?: number;
+  /** Output classes. Default 10. */
+  readonly classes?: number;
+  /** Input image channels. Default 3. */
+  readonly inputChannels?: number;
+  /**
+   * Build DARTS' `AuxiliaryHeadCIFAR` after cell `2 * layers // 3` (see
+   * {@link DartsNetwork.forwardWithAuxiliary}; it needs an 8x8 feature map there, i.e. 32x32
+   * images). Default false.
+   */
+  readonly auxiliary?: boolean;
+}
+
+interface ResolvedOptions {
+  readonly channels: number;
+  readonly layers: number;
+  readonly classes: number;
+  readonly inputChannels: number;
+  readonly auxiliary: boolean;
+  readonly seed: number;
+}
+
+/** A cell in resolved form: `[op, input]` pairs (two per node) and the concatenated states. */
+interface CellSpec {
+  readonly pairs: readonly (readonly [string, number])[];
+  readonly concat: readonly number[];
+}
+
+interface ArchSpec {
+  readonly normal: CellSpec;
+  readonly reduce: CellSpec;
+}
+
+/** One cell of the macro structure. */
+interface CellPlan {
+  readonly reduction: boolean;
+  readonly reductionPrev: boolean;
+  readonly cPrevPrev: number;
+  readonly cPrev: number;
+  readonly c: number;
+}
+
+const KAIMING: Initializer = { kind: 'kaiming-normal-fan-out' };
+
+function positiveInt(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(`DARTS network option '${name}' must be a positive integer, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function resolveOptions(options: DartsNetworkBuildOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('DARTS network options must be an object with at least { seed }.');
+  }
+  if (!Number.isSafeInteger(options.seed)) {
+    throw new InvalidArgumentError(`DARTS network option 'seed' must be an integer, got ${String(options.seed)}.`);
+  }
+  return {
+    channels: positiveInt('channels', options.channels ?? 36),
+    layers: positiveInt('layers', options.layers ?? 20),
+    classes: positiveInt('classes', options.classes ?? 10),
+    inputChannels: positiveInt('inputChannels', options.inputChannels ?? 3),
+    auxiliary: options.auxiliary ?? false,
+    seed: options.seed,
+  };
+}
+
+function cellSpec(pairs: DartsLikeGenotype['normal'], concat: readonly number[] | undefined): CellSpec {
+  const nodes = pairs.length / 2;
+  return {
+    pairs: pairs.map(([op, input]) => [op, input] as const),
+    concat: concat === undefined ? Array.from({ length: nodes }, (_, k) => k + 2) : [...concat],
+  };
+}
+
+function archSpec(g: DartsLikeGenotype): ArchSpec {
+  return { normal: cellSpec(g.normal, g.normalConcat), reduce: cellSpec(g.reduce, g.reduceConcat) };
+}
+
+function plan(o: ResolvedOptions, arch: ArchSpec): CellPlan[] {
+  const out: CellPlan[] = [];
+  let cPrevPrev = 3 * o.channels;
+  let cPrev = 3 * o.channels;
+  let c = o.channels;
+  let reductionPrev = false;
+  for (let i = 0; i < o.layers; i++) {
+    const reduction = i === Math.floor(o.layers / 3) || i === Math.floor((2 * o.layers) / 3);
+    if (reduction) c *= 2;
+    out.push({ reduction, reductionPrev, cPrevPrev, cPrev, c });
+    reductionPrev = reduction;
+    cPrevPrev = cPrev;
+    cPrev = (reduction ? arch.reduce : arch.normal).concat.length * c;
+  }
+  return out;
+}
+
+/** Weight key suffixes of one op at `c` channels (empty for parameter-free ops), with shapes. */
+function opShapes(op: string, c: number, stride: number): [string, number[]][] {
+  const bn = (name: string, ch: number): [string, number[]][] => [
+    [`${name}.gamma`, [ch]],
+    [`${name}.beta`, [ch]],
+  ];
+  const sep = /^sep_conv_([357])x\1$/.exec(op);
+  if (sep !== null) {
+    const k = Number(sep[1]);
+    return [['dw1', [k, k, c, 1]], ['pw1', [1, 1, c, c]], ...bn('bn1', c), ['dw2', [k, k, c, 1]], ['pw2', [1, 1, c, c]], ...bn('bn2', c)];
+  }
+  const dil = /^dil_conv_([35])x\1$/.exec(op);
+  if (dil !== null) {
+    const k = Number(dil[1]);
+    return [['dw', [k, k, c, 1]], ['pw', [1, 1, c, c]], ...bn('bn', c)];
+  }
+  if (op === 'skip_connect' && stride === 2) return factorizedReduceShapes(c, c);
+  if (op === 'conv_7x1_1x7') return [['conv1x7', [1, 7, c, c]], ['conv7x1', [7, 1, c, c]], ...bn('bn', c)];
+  return [];
+}
+
+function factorizedReduceShapes(cIn: number, cOut: number): [string, number[]][] {
+  const half = Math.floor(cOut / 2);
+  return [
+    ['conv1', [1, 1, cIn, half]],
+    ['conv2', [1, 1, cIn, half]],
+    ['bn.gamma', [cOut]],
+    ['bn.beta', [cOut]],
+  ];
+}
+
+function initOf(key: string, shape: readonly number[]): Initializer {
+  if (key.endsWith('.gamma')) return { kind: 'constant', value: 1 };
+  if (key.endsWith('.beta')) return { kind: 'constant', value: 0 };
+  if (shape.length === 4) return KAIMING;
+  throw new InvalidArgumentError(`internal: no initializer for '${key}'.`);
+}
+
+/** `[from pair index p]` -> weight key prefix; duplicates of (node, input, op) in a stand-alone cell get `.copy{n}`. */
+function pairPrefixes(cell: number, pairs: readonly (readonly [string, number])[], dedupe: boolean): string[] {
+  const seen = new Map<string, number>();
+  return pairs.map(([op, input], p) => {
+    const base = `cell${cell}.node${Math.floor(p / 2)}.in${input}.${op}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    return dedupe && n > 0 ? `${base}.copy${n}` : base;
+  });
+}
+
+/**
+ * quark0/darts' `NetworkCIFAR` (super-net or stand-alone), NHWC: stem conv3x3 to 3C + BN; `layers`
+ * cells, the ones at `layers // 3` and `2 * layers // 3` reducing (stride 2, channels doubled);
+ * each cell preprocesses its inputs (`FactorizedReduce` for input 0 after a reduction, else
+ * ReLU-conv1x1-BN), computes node k = op(pair 2k) + op(pair 2k+1) and concatenates its `concat`
+ * states; global average pool; linear with bias. Ops as DARTS' `operations.py`: sep_conv (2 x
+ * ReLU, depthwise, pointwise, BN), dil_conv (ReLU, dilated depthwise via `spaceToBatchND`,
+ * pointwise, BN), 3x3 max / average pools (padding 1, average excluding padding), skip
+ * (`FactorizedReduce` at stride 2), none (zeros), and for DARTS-family cells `sep_conv_7x7`,
+ * `conv_7x1_1x7`. Batch norm uses batch statistics; no drop-path.
+ *
+ * Weight keys: `stem.conv`, `stem.bn.*`, `cell{i}.pre0.{conv,bn.*}` or
+ * `cell{i}.pre0.{conv1,conv2,bn.*}` (FactorizedReduce), `cell{i}.pre1.*`,
+ * `cell{i}.node{k}.in{j}.{op}.{dw1,pw1,bn1.*,dw2,pw2,bn2.*|dw,pw,bn.*|conv1,conv2,bn.*}`,
+ * `auxiliary.*`, `classifier.{weight,bias}`.
+ *
+ * **Weight sharing.** The super-net (DARTS genotypes only: 8 pairs, DARTS' 8 ops, concat
+ * `[2..5]`, so every cell's channels are fixed) has one set of weights per (cell, node, input, op):
+ * the 14 edges of DARTS' search cell. A genotype whose two pairs of a node use the same op on the
+ * same input reads that edge's weights twice in the super-net; the stand-alone network gives the
+ * second copy its own weights (`.copy1`), as DARTS' `NetworkCIFAR` does.
+ */
+export class DartsNetwork implements Network<DartsLikeGenotype> {
+  /** Registry name of the search space: `darts`. */
+  readonly space = 'darts';
+  /** The genotype of a stand-alone network; `undefined` for the super-net. */
+  readonly fixedArch: DartsLikeGenotype | undefined;
+  /** Initial channels C. */
+  readonly channels: number;
+  /** Number of cells. */
+  readonly layers: number;
+  /** Output classes. */
+  readonly classes: number;
+  /** Input image channels. */
+  readonly inputChannels: number;
+  /** Whether the auxiliary head exists. */
+  readonly auxiliary: boolean;
+
+  readonly #options: ResolvedOptions;
+  readonly #store: VariableStore;
+  readonly #fixed: ArchSpec | undefined;
+
+  /** Creates every variable from `options.seed`. Prefer the `create*` factories. */
+  constructor(options: DartsNetworkBuildOptions, fixedArch?: DartsLikeGenotype) {
+    const o = resolveOptions(options);
+    this.#options = o;
+    this.channels = o.channels;
+    this.layers = o.layers;
+    this.classes = o.classes;
+    this.inputChannels = o.inputChannels;
+    this.auxiliary = o.auxiliary;
+    if (fixedArch !== undefined) {
+      dartsParamCount(fixedArch, { auxiliary: false, channels: 2, layers: 1 }); // validates ops and inputs
+      this.#fixed = archSpec(fixedArch);
+      this.fixedArch = Object.freeze({
+        normal: this.#fixed.normal.pairs,
+        normalConcat: this.#fixed.normal.concat,
+        reduce: this.#fixed.reduce.pairs,
+        reduceConcat: this.#fixed.reduce.concat,
+      });
+    } else {
+      this.#fixed = undefined;
+      this.fixedArch = undefined;
+    }
+    this.#store = new VariableStore('darts', o.seed);
+    try {
+      this.#build();
+    } catch (error) {
+      this.#store.dispose();
+      throw error;
+    }
+  }
+
+  #create(key: string, shape: number[]): void {
+    this.#store.create(key, shape, initOf(key, shape));
+  }
+
+  #createGroup(prefix: string, shapes: readonly [string, number[]][]): void {
+    for (const [suffix, shape] of shapes) this.#create(`${prefix}.${suffix}`, shape);
+  }
+
+  #build(): void {
+    const o = this.#options;
+    const C = o.channels;
+    this.#create('stem.conv', [3, 3, o.inputChannels, 3 * C]);
+    this.#createGroup('stem', [['bn.gamma', [3 * C]], ['bn.beta', [3 * C]]]);
+    const arch: ArchSpec = this.#fixed ?? archSpec(superArch());
+    const cells = plan(o, arch);
+    cells.forEach((p, i) => {
+      if (p.reductionPrev) this.#createGroup(`cell${i}.pre0`, factorizedReduceShapes(p.cPrevPrev, p.c));
+      else this.#createGroup(`cell${i}.pre0`, reluConvBnShapes(p.cPrevPrev, p.c));
+      this.#createGroup(`cell${i}.pre1`, reluConvBnShapes(p.cPrev, p.c));
+      if (this.#fixed === undefined) {
+        for (let k = 0; k < 4; k++) {
+          for (let j = 0; j < k + 2; j++) {
+            for (const op of DARTS_OPS) this.#createGroup(`cell${i}.node${k}.in${j}.${op}`, opShapes(op, p.c, p.reduction && j < 2 ? 2 : 1));
+          }
+        }
+        return;
+      }
+      const cell = p.reduction ? this.#fixed.reduce : this.#fixed.normal;
+      const prefixes = pairPrefixes(i, cell.pairs, true);
+      cell.pairs.forEach(([op, input], q) => this.#createGroup(prefixes[q] as string, opShapes(op, p.c, p.reduction && input < 2 ? 2 : 1)));
+    });
+    if (o.auxiliary) {
+      const auxIndex = Math.floor((2 * o.layers) / 3);
+      const last = cells[auxIndex] as CellPlan;
+      const cAux = (last.reduction ? arch.reduce : arch.normal).concat.length * last.c;
+      this.#createGroup('auxiliary', [
+        ['conv1', [1, 1, cAux, 128]],
+        ['bn1.gamma', [128]],
+        ['bn1.beta', [128]],
+        ['conv2', [2, 2, 128, 768]],
+        ['bn2.gamma', [768]],
+        ['bn2.beta', [768]],
+      ]);
+      const bound = 1 / Math.sqrt(768);
+      this.#store.create('auxiliary.classifier.weight', [768, o.classes], { kind: 'uniform', bound });
+      this.#store.create('auxiliary.classifier.bias', [o.classes], { kind: 'uniform', bound });
+    }
+    const lastPlan = cells[cells.length - 1] as CellPlan;
+    const cOut = (lastPlan.reduction ? arch.reduce : arch.normal).concat.length * lastPlan.c;
+    const bound = 1 / Math.sqrt(cOut);
+    this.#store.create('classifier.weight', [cOut, o.classes], { kind: 'uniform', bound });
+    this.#store.create('classifier.bias', [o.classes], { kind: 'uniform', bound });
+  }
+
+  #arch(arch: DartsLikeGenotype): ArchSpec {
+    if (this.#fixed === undefined) {
+      const g = assertDartsGenotype(arch);
+      const a = arch as DartsLikeGenotype;
+      for (const [name, concat] of [['normalConcat', a.normalConcat], ['reduceConcat', a.reduceConcat]] as const) {
+        if (concat !== undefined && JSON.stringify([...concat]) !== JSON.stringify([2, 3, 4, 5])) {
+          throw new InvalidArchitectureError('darts', `the DARTS super-net needs ${name} [2, 3, 4, 5], got ${JSON.stringify(concat)}.`);
+        }
+      }
+      return archSpec(g);
+    }
+    dartsParamCount(arch, { auxiliary: false, channels: 2, layers: 1 });
+    const spec = archSpec(arch);
+    if (JSON.stringify(spec) !== JSON.stringify(this.#fixed)) {
+      throw new InvalidArgumentError(`this stand-alone DARTS network is ${JSON.stringify(this.#fixed)}; it cannot run ${JSON.stringify(spec)}.`);
+    }
+    return spec;
+  }
+
+  #v(key: string): tf.Variable {
+    return this.#store.get(key);
+  }
+
+  #bn(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+    return batchNormBatchStats(x, this.#v(`${prefix}.gamma`), this.#v(`${prefix}.beta`));
+  }
+
+  #reluConvBn(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+    return this.#bn(conv2dTorch(tf.relu(x), this.#v(`${prefix}.conv`), 1, 0), `${prefix}.bn`);
+  }
+
+  #factorizedReduce(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
+    const r = tf.relu(x);
+    const shifted = tf.slice(r, [0, 1, 1, 0], [-1, -1, -1, -1]);
+    const a = tf.conv2d(r, this.#v(`${prefix}.conv1`) as tf.Tensor4D, 2, 'valid');
+    const b = tf.conv2d(shifted, this.#v(`${prefix}.conv2`) as tf.Tensor4D, 2, 'valid');
+    return this.#bn(tf.concat([a, b], 3), `${prefix}.bn`);
+  }
+
+  #op(x: tf.Tensor4D, op: string, prefix: string, stride: number): tf.Tensor4D {
+    const sep = /^sep_conv_([357])x\1$/.exec(op);
+    if (sep !== null) {
+      const pad = (Number(sep[1]) - 1) / 2;
+      let h = depthwiseConvTorch(tf.relu(x), this.#v(`${prefix}.dw1`), stride, pad);
+      h = this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw1`), 1, 0), `${prefix}.bn1`);
+      h = depthwiseConvTorch(tf.relu(h), this.#v(`${prefix}.dw2`), 1, pad);
+      return this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw2`), 1, 0), `${prefix}.bn2`);
+    }
+    const dil = /^dil_conv_([35])x\1$/.exec(op);
+    if (dil !== null) {
+      const pad = Number(dil[1]) - 1; // dilation 2: pad = 2 * (k - 1) / 2
+      const h = depthwiseConvTorch(tf.relu(x), this.#v(`${prefix}.dw`), stride, pad, 2);
+      return this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw`), 1, 0), `${prefix}.bn`);
+    }
+    switch (op) {
+      case 'skip_connect':
+        return stride === 1 ? x : this.#factorizedReduce(x, prefix);
+      case 'max_pool_3x3':
+        return maxPoolTorch(x, 3, stride, 1);
+      case 'avg_pool_3x3':
+        return avgPoolExcludePad(x, 3, stride, 1);
+      case 'conv_7x1_1x7': {
+        const r = tf.relu(x);
+        const a = tf.conv2d(r, this.#v(`${prefix}.conv1x7`) as tf.Tensor4D, [1, stride], [[0, 0], [0, 0], [3, 3], [0, 0]]);
+        const b = tf.conv2d(a, this.#v(`${prefix}.conv7x1`) as tf.Tensor4D, [stride, 1], [[0, 0], [3, 3], [0, 0], [0, 0]]);
+        return this.#bn(b, `${prefix}.bn`);
+      }
+      case 'none': {
+        const [n, h, w, c] = x.shape;
+        return tf.zeros([n, Math.ceil(h / stride), Math.ceil(w / stride), c]);
+      }
+      default:
+        throw new InvalidArchitectureError('darts', `unknown op '${op}'.`);
+    }
+  }
+
+  #cell(s0: tf.Tensor4D, s1: tf.Tensor4D, i: number, p: CellPlan, cell: CellSpec): tf.Tensor4D {
+    const states: tf.Tensor4D[] = [
+      p.reductionPrev ? this.#factorizedReduce(s0, `cell${i}.pre0`) : this.#reluConvBn(s0, `cell${i}.pre0`),
+      this.#reluConvBn(s1, `cell${i}.pre1`),
+    ];
+    const prefixes = pairPrefixes(i, cell.pairs, this.#fixed !== undefined);
+    for (let k = 0; k < cell.pairs.length / 2; k++) {
+      const terms = [2 * k, 2 * k + 1].map((q) => {
+        const [op, input] = cell.pairs[q] as readonly [string, number];
+        return this.#op(states[input] as tf.Tensor4D, op, prefixes[q] as string, p.reduction && input < 2 ? 2 : 1);
+      });
+      states.push(tf.add(terms[0] as tf.Tensor4D, terms[1] as tf.Tensor4D));
+    }
+    return tf.concat(cell.concat.map((s) => states[s] as tf.Tensor4D), 3);
+  }
+
+  #run(arch: DartsLikeGenotype, x: tf.Tensor4D, withAuxiliary: boolean): { logits: tf.Tensor2D; auxiliary?: tf.Tensor2D } {
+    const spec = this.#arch(arch);
+    if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.shape[3] !== this.inputChannels || x.shape[1] % 4 !== 0 || x.shape[2] % 4 !== 0) {
+      throw new InvalidArgumentError(
+        `DARTS forward needs NHWC images [batch, h, w, ${this.inputChannels}] with h and w divisible by 4, got [${(x as tf.Tensor | undefined)?.shape?.join(', ') ?? '?'}].`,
+      );
+    }
+    const cells = plan(this.#options, spec);
+    const auxIndex = Math.floor((2 * this.layers) / 3);
+    let auxiliary: tf.Tensor2D | undefined;
+    let s0 = this.#bn(conv2dTorch(x, this.#v('stem.conv'), 1, 1), 'stem.bn');
+    let s1 = s0;
+    cells.forEach((p, i) => {
+      const out = this.#cell(s0, s1, i, p, p.reduction ? spec.reduce : spec.normal);
+      s0 = s1;
+      s1 = out;
+      if (withAuxiliary && i === auxIndex) auxiliary = this.#auxiliaryHead(out);
+    });
+    const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
+    const logits = tf.add(tf.matMul(pooled, this.#v('classifier.weight') as tf.Tensor2D), this.#v('classifier.bias')) as tf.Tensor2D;
+    return auxiliary === undefined ? { logits } : { logits, auxiliary };
+  }
+
+  #auxiliaryHead(x: tf.Tensor4D): tf.Tensor2D {
+    if (x.shape[1] !== 8 || x.shape[2] !== 8) {
+      throw new InvalidArgumentError(`the DARTS auxiliary head needs an 8x8 feature map (32x32 images), got ${x.shape[1]}x${x.shape[2]}.`);
+    }
+    let h = avgPoolExcludePad(tf.relu(x), 5, 3, 0);
+    h = tf.relu(this.#bn(conv2dTorch(h, this.#v('auxiliary.conv1'), 1, 0), 'auxiliary.bn1'));
+    h = tf.relu(this.#bn(tf.conv2d(h, this.#v('auxiliary.conv2') as tf.Tensor4D, 1, 'valid'), 'auxiliary.bn2'));
+    const flat = tf.reshape(h, [h.shape[0], 768]) as tf.Tensor2D;
+    return tf.add(tf.matMul(flat, this.#v('auxiliary.classifier.weight') as tf.Tensor2D), this.#v('auxiliary.classifier.bias')) as tf.Tensor2D;
+  }
+
+  /**
+   * Logits of `arch` for images `x` (NHWC `[batch, h, w, inputChannels]`, h and w divisible by 4;
+   * not disposed). Returns `[batch, classes]`, owned by the caller.
+   */
+  forward(arch: DartsLikeGenotype, x: tf.Tensor4D, options: ForwardOptions): tf.Tensor2D {
+    void options;
+    return tf.tidy(() => this.#run(arch, x, false).logits);
+  }
+
+  /**
+   * Logits and auxiliary-head logits (DARTS trains with `loss + 0.4 * auxiliaryLoss`). Needs a
+   * network built with `auxiliary: true` and 32x32 images. Both `[batch, classes]`, owned by the caller.
+   */
+  forwardWithAuxiliary(arch: DartsLikeGenotype, x: tf.Tensor4D, options: ForwardOptions): { logits: tf.Tensor2D; auxiliary: tf.Tensor2D } {
+    void options;
+    if (!this.auxiliary) throw new InvalidArgumentError('this DARTS network has no auxiliary head; build it with { auxiliary: true }.');
+    const out = tf.tidy(() => {
+      const r = this.#run(arch, x, true);
+      return [r.logits, r.auxiliary as tf.Tensor2D] as [tf.Tensor2D, tf.Tensor2D];
+    });
+    return { logits: out[0], auxiliary: out[1] };
+  }
+
+  /** The variables `forward(arch)` reads (stem, preprocessing, the ops of `arch`'s pairs, classifier). */
+  variablesFor(arch: DartsLikeGenotype): ReadonlyMap<string, tf.Variable> {
+    const spec = this.#arch(arch);
+    const out = new Map<string, tf.Variable>();
+    const add = (prefix: string): void => {
+      for (const [key, v] of this.#store.all()) if (key === prefix || key.startsWith(`${prefix}.`)) out.set(key, v);
+    };
+    add('stem');
+    plan(this.#options, spec).forEach((p, i) => {
+      add(`cell${i}.pre0`);
+      add(`cell${i}.pre1`);
+      const cell = p.reduction ? spec.reduce : spec.normal;
+      const prefixes = pairPrefixes(i, cell.pairs, this.#fixed !== undefined);
+      cell.pairs.forEach(([op, input], q) => {
+        for (const [suffix] of opShapes(op, p.c, p.reduction && input < 2 ? 2 : 1)) {
+          const key = `${prefixes[q] as string}.${suffix}`;
+          out.set(key, this.#store.get(key));
+        }
+      });
+    });
+    add('classifier');
+    return out;
+  }
+
+  /** Every variable, by key. */
+  allVariables(): ReadonlyMap<string, tf.Variable> {
+    return this.#store.all();
+  }
+
+  /** Stable key of one of this network's variables, or `undefined`. */
+  keyOf(variable: tf.Variable): string | undefined {
+    return this.#store.keyOf(variable);
+  }
+
+  /** Parameters of the stand-alone `NetworkCIFAR` of `arch` (`dartsParamCount`, with the auxiliary head when built). */
+  paramCount(arch: DartsLikeGenotype): number {
+    this.#arch(arch);
+    const o = this.#options;
+    const count = dartsParamCount(arch, { channels: o.channels, layers: o.layers, classes: o.classes, auxiliary: o.auxiliary });
+    return count + (o.inputChannels - 3) * 3 * o.channels * 9;
+  }
+
+  /** Copies of all weights by key. */
+  getWeights(): Record<string, Float32Array> {
+    return this.#store.getWeights();
+  }
+
+  /** Overwrites weights by key; see {@link Network.setWeights}. */
+  setWeights(weights: Readonly<Record<string, Float32Array>>, options?: SetWeightsOptions): void {
+    this.#store.setWeights(weights, options);
+  }
+
+  /** Frees every variable; idempotent. */
+  dispose(): void {
+    this.#store.dispose();
+  }
+}
+
+function reluConvBnShapes(cIn: number, cOut: number): [string, number[]][] {
+  return [
+    ['conv', [1, 1, cIn, cOut]],
+    ['bn.gamma', [cOut]],
+    ['bn.beta', [cOut]],
+  ];
+}
+
+/** Any DARTS genotype (the super-net's channel plan only depends on the 4-node, concat-[2..5] shape). */
+function superArch(): DartsLikeGenotype {
+  const pairs = Array.from({ length: 8 }, () => ['none', 0] as const);
+  return { normal: pairs, reduce: pairs };
+}
+
+/**
+ * Creates the DARTS super-net: weights for every op on each of the 14 edges of every cell; a DARTS
+ * genotype's path is computed per call. The caller owns it (call `dispose()`).
+ */
+export function createDartsSupernet(options: DartsNetworkBuildOptions): DartsNetwork {
+  return new DartsNetwork(options);
+}
+
+/**
+ * Creates the stand-alone `NetworkCIFAR` of a DARTS(-family) genotype; its variables hold exactly
+ * `dartsParamCount` parameters. The caller owns it.
+ */
+export function createDartsNetwork(arch: DartsLikeGenotype, options: DartsNetworkBuildOptions): DartsNetwork {
+  return new DartsNetwork(options, arch);
+}
+
+/** The `darts` network builder (registered by default). */
+export const dartsNetworkBuilder: NetworkBuilder<DartsLikeGenotype, DartsNetworkBuildOptions> = {
+  space: 'darts',
+  createSupernet: createDartsSupernet,
+  createNetwork: createDartsNetwork,
+};
