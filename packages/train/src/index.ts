@@ -148,8 +148,17 @@ export { writeFileAtomic } from './run/atomic-file.js';
 export { RunDir } from './run/run-dir.js';
 export type { LogRecord } from './run/run-dir.js';
 export { DivergedError, rankingMetrics, runSearch } from './search/run-search.js';
-export type { EpochRecord, SearchJobOptions, SearchProgress, SearchResult, VariantResult } from './search/run-search.js';
-export { disposeBatches, makeEvalBatches, seedFor, trainStandalone } from './search/standalone.js';
+export type {
+  EpochRecord,
+  ProposedArchitecture,
+  RoundRecord,
+  SamplerSearchResult,
+  SearchJobOptions,
+  SearchProgress,
+  SearchResult,
+  VariantResult,
+} from './search/run-search.js';
+export { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone } from './search/standalone.js';
 export type { NetworkShape, StandaloneRecipe, StandaloneResult } from './search/standalone.js';
 export { paramCountOf } from './cli/params.js';
 export type { ParamCountResult } from './cli/params.js';

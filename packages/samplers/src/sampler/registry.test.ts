@@ -21,8 +21,8 @@ describe('sampler registry', () => {
   });
 
   it('names the known samplers when a name is unknown', () => {
-    expect(() => getSampler('gdas')).toThrow(NotRegisteredError);
-    expect(() => getSampler('gdas')).toThrow(/unknown sampler 'gdas'. Registered samplers: random, spos, predictor/);
+    expect(() => getSampler('nao')).toThrow(NotRegisteredError);
+    expect(() => getSampler('nao')).toThrow(/unknown sampler 'nao'. Registered samplers: random, spos, predictor, gdas/);
   });
 
   it('registers user samplers, refusing duplicates unless replace is set', () => {

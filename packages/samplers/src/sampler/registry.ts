@@ -1,5 +1,7 @@
 import { InvalidArgumentError, NotRegisteredError } from '@lmreg/common';
 
+import { createGdasSampler } from '../gdas/gdas-sampler.js';
+import type { GdasSamplerOptions } from '../gdas/gdas-sampler.js';
 import { createPredictorSampler } from '../samplers/predictor.js';
 import type { PredictorSamplerOptions } from '../samplers/predictor.js';
 import { createRandomSampler } from '../samplers/random.js';
@@ -29,6 +31,12 @@ const BUILTINS: readonly SamplerDefinition[] = [
     description: 'uniform single path; search = kernel-ridge predictor proposing mutations of the best',
     spaces: 'any',
     create: (options) => createPredictorSampler(options as PredictorSamplerOptions),
+  },
+  {
+    name: 'gdas',
+    description: 'Gumbel-softmax architecture logits (hard one-hot path, straight-through gradient, tau 10 to 0.1); search = argmax then draws from the softmax',
+    spaces: ['nb201'],
+    create: (options) => createGdasSampler(options as GdasSamplerOptions),
   },
 ];
 

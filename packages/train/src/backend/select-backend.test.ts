@@ -127,14 +127,43 @@ describe('selectBackend', () => {
     await expect(selectBackend('tensorflow', { importModule })).rejects.toThrow(/installed but failed to load/);
   });
 
-  it("'native' is reserved: not available in this version", async () => {
-    await expect(selectBackend('native' as BackendRequest)).rejects.toThrow(BackendUnavailableError);
-    await expect(selectBackend('native' as BackendRequest)).rejects.toThrow(/not available in this version/);
+  it("'native' without @lmreg/tfjs-native says what to install", async () => {
+    const importModule = async (specifier: string): Promise<unknown> => {
+      if (specifier === '@lmreg/tfjs-native') throw notFound(specifier);
+      return import(specifier);
+    };
+    await expect(selectBackend('native', { importModule })).rejects.toThrow(BackendUnavailableError);
+    await expect(selectBackend('native', { importModule })).rejects.toThrow(/libdnnl-dev.*npm install @lmreg\/tfjs-native/s);
+  });
+
+  it("'native' with an addon that is not built passes the addon's own advice on", async () => {
+    const importModule = async (specifier: string): Promise<unknown> => {
+      if (specifier === '@lmreg/tfjs-native') {
+        return { registerNativeKernels: () => { throw new Error('the oneDNN addon is not built: run npm run build:native'); } };
+      }
+      return import(specifier);
+    };
+    await expect(selectBackend('native', { importModule })).rejects.toThrow(/not built: run npm run build:native/);
+  });
+
+  it("'native' registers the addon's kernels over the cpu backend", async () => {
+    const registered: string[] = [];
+    const importModule = async (specifier: string): Promise<unknown> => {
+      if (specifier === '@lmreg/tfjs-native') {
+        return { registerNativeKernels: () => { registered.push('Conv2D'); return ['Conv2D']; } };
+      }
+      return import(specifier);
+    };
+    const selected = await selectBackend('native', { importModule });
+    expect(selected.name).toBe('native');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(registered).toEqual(['Conv2D']);
+    expect(selected.reason).toContain('Conv2D');
   });
 
   it('unknown names are invalid arguments that list the valid ones', () => {
     expect(() => parseBackendRequest('webgl')).toThrow(InvalidArgumentError);
-    expect(() => parseBackendRequest('webgl')).toThrow(/auto, tensorflow, wasm, cpu/);
+    expect(() => parseBackendRequest('webgl')).toThrow(/auto, tensorflow, wasm, cpu, native/);
     expect(parseBackendRequest('auto')).toBe('auto');
   });
 });

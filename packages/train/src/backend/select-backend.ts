@@ -6,11 +6,11 @@ import { registerTrainingKernels } from '../kernels/register.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 
 /** Backend names `selectBackend` accepts. `auto` picks the best one present. */
-export const BACKEND_REQUESTS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_REQUESTS = ['auto', 'tensorflow', 'wasm', 'cpu', 'native'] as const;
 export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
 
 /** Backend names reserved for later versions; asking for them fails with a clear message. */
-export const FUTURE_BACKENDS = ['native'] as const;
+export const FUTURE_BACKENDS = [] as const;
 
 /** A backend `selectBackend` can end up on (tfjs's name for it). */
 export type SelectedBackendName = Exclude<BackendRequest, 'auto'>;
@@ -91,6 +91,8 @@ export async function selectBackend(name: BackendRequest, options: SelectBackend
       return useWasm(context);
     case 'cpu':
       return useCpu(context);
+    case 'native':
+      return useNative(context);
     case 'auto':
       return useAuto(context);
   }
@@ -283,6 +285,35 @@ async function useCpu(context: Context): Promise<SelectedBackend> {
   const reason = `${CPU_PACKAGE}: pure JavaScript, a correctness reference (far slower than wasm for training)`;
   context.log(`backend: using cpu (${reason})`);
   return { name: 'cpu', reason };
+}
+
+const NATIVE_PACKAGE = '@lmreg/tfjs-native';
+
+/**
+ * The cpu backend with @lmreg/tfjs-native's oneDNN kernels (convolutions and pooling with their
+ * gradients) registered over the stock ones. Not part of `auto` yet: the other ops of a training
+ * step still run as cpu's JavaScript, so a whole NB201 step is slower than on wasm.
+ */
+async function useNative(context: Context): Promise<SelectedBackend> {
+  await useCpu({ ...context, log: () => undefined });
+  let registered: readonly string[];
+  try {
+    const mod = (await context.importModule(NATIVE_PACKAGE)) as { registerNativeKernels: () => readonly string[] };
+    registered = mod.registerNativeKernels();
+  } catch (error) {
+    const missing = isMissingPackage(error, NATIVE_PACKAGE);
+    throw new BackendUnavailableError(
+      'native',
+      `backend 'native' is not available: ${missing ? `${NATIVE_PACKAGE} is not installed` : messageOf(error)}. ` +
+        `It needs oneDNN and a C++ toolchain: \`apt-get install libdnnl-dev g++ make python3\`, then ` +
+        `\`npm install ${NATIVE_PACKAGE}\` and \`npm run build:native --prefix node_modules/${NATIVE_PACKAGE}\` ` +
+        `(in the lmreg repository: \`bash .ci/native.sh\`). Or use --backend wasm.`,
+      { cause: error },
+    );
+  }
+  const reason = `${NATIVE_PACKAGE}: cpu backend with oneDNN kernels for ${registered.join(', ')}`;
+  context.log(`backend: using native (${reason})`);
+  return { name: 'native', reason };
 }
 
 async function useAuto(context: Context): Promise<SelectedBackend> {

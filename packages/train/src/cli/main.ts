@@ -7,8 +7,10 @@ import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 
 
 import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
 import { readConfigFile, resolveSearchConfig, type SearchConfig } from '../config/search-config.js';
+import { addEvalCommand } from './eval-command.js';
 import { paramCountOf } from './params.js';
 import { createProgressReporter } from './progress.js';
+import { addStandaloneCommand } from './standalone-command.js';
 import { formatSearchSummary } from './summary.js';
 
 const VERSION = '0.1.0';
@@ -45,7 +47,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('-c, --config <file>', 'JSON or YAML config file (fields of the search config)')
     .addOption(new Option('--preset <name>', 'defaults to start from').choices(['tiny', 'small', 'paper']))
     .option('--space <name>', 'search space (only spaces with a network builder can be trained: nb201)')
-    .addOption(new Option('--sampler <name>', 'path sampler').choices(['spos', 'random']))
+    .addOption(new Option('--sampler <name>', 'path sampler and search (spos: uniform paths + evolution; random; gdas: Gumbel-softmax logits; nao: encoder/predictor/decoder search)').choices(['spos', 'random', 'gdas', 'nao']))
     .addOption(new Option('--dataset <name>').choices(['fashion-mnist-mini', 'fashion-mnist', 'mnist', 'cifar10']))
     .option('--data-dir <dir>', 'folder with the data set (then $LMREG_DATA, then /usr/share/datasets)')
     .option('--epochs <n>', 'super-net epochs', int)
@@ -56,6 +58,9 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('--train-subset <n>', 'training images used (split in halves: super-net / ranking)', int)
     .option('--held-out <n>', 'held-out architectures the ranking is measured on', int)
     .option('--landmarks <n>', 'number of landmark architectures', int)
+    .option('--rounds <t>', 'rounds of the multi-iteration pipeline (after each: top architectures trained alone become landmarks)', int)
+    .option('--round-landmarks <m>', 'landmarks added after each round', int)
+    .option('--lr <x>', 'super-net learning rate (cosine to lrMin)', num)
     .option('--lambda-max <x>', 'largest weight of the landmark term', num)
     .option('--pairs <m>', 'landmark pairs per step', int)
     .option('--rank-every <k>', 'run the landmark term every k steps', int)
@@ -71,7 +76,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
         preset: opts['preset'], space: opts['space'], sampler: opts['sampler'], dataset: opts['dataset'],
         dataDir: opts['dataDir'], epochs: opts['epochs'], warmupEpochs: opts['warmupEpochs'], channels: opts['channels'],
         cells: opts['cells'], imageSize: opts['imageSize'], trainSubset: opts['trainSubset'], heldOut: opts['heldOut'],
-        seed: opts['seed'], backend: opts['backend'],
+        seed: opts['seed'], backend: opts['backend'], lr: opts['lr'], rounds: opts['rounds'], roundLandmarks: opts['roundLandmarks'],
         landmarks: { count: opts['landmarks'] },
         ranking: { lambdaMax: opts['lambdaMax'], pairs: opts['pairs'], every: opts['rankEvery'] },
         ...(opts['baseline'] === false ? { compareBaseline: false } : {}),
@@ -131,6 +136,9 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
       const result = paramCountOf(opts.space, text, opts);
       io.out(opts.json === true ? JSON.stringify(result) + '\n' : `${result.params} parameters (${result.space}, ${result.setting})\n`);
     });
+
+  addStandaloneCommand(program, io);
+  addEvalCommand(program, io);
 
   return program;
 }

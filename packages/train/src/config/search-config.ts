@@ -49,6 +49,19 @@ export const landmarkSchema = z.strictObject({
   tau: positiveInt,
 });
 
+/** The search run on the trained super-net by the sampler (`sampler.propose`). */
+export const searchSchema = z.strictObject({
+  /** Distinct architectures evaluated on the super-net. */
+  budget: positiveInt,
+  /** Population and tournament of the `spos` sampler's regularized evolution. */
+  population: positiveInt,
+  tournament: positiveInt,
+  /** How many of the best proposals `result.json` reports. */
+  top: positiveInt,
+  /** How many of the best proposals to train alone for their ground truth (0: none). */
+  trainTop: z.number().int().nonnegative(),
+});
+
 /** Configuration of `lmreg search`. Every field has a default from the preset. */
 export const searchConfigSchema = z.strictObject({
   preset: z.enum(['tiny', 'small', 'paper']),
@@ -74,6 +87,11 @@ export const searchConfigSchema = z.strictObject({
   landmarks: landmarkSchema,
   ranking: rankingSchema,
   standalone: standaloneSchema,
+  search: searchSchema,
+  /** Rounds T of the multi-iteration pipeline (Algorithm 1, Fig. 2); each round trains `epochs` epochs. */
+  rounds: positiveInt,
+  /** Landmarks M added after each round but the last: the sampler's best, trained alone. */
+  roundLandmarks: positiveInt,
   compareBaseline: z.boolean(),
   seed: z.number().int(),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu', 'native']),
@@ -91,7 +109,8 @@ export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
     landmarks: { count: 4, selection: 'diverse', tau: 3 },
     ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 32, loss: 'hinge', margin: 0 },
     standalone: { epochs: 1, batchSize: 32, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
-    compareBaseline: true, seed: 0, backend: 'cpu',
+    search: { budget: 20, population: 10, tournament: 3, top: 3, trainTop: 0 },
+    rounds: 1, roundLandmarks: 2, compareBaseline: true, seed: 0, backend: 'cpu',
   },
   small: {
     preset: 'small', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist-mini', imageSize: 16,
@@ -100,7 +119,8 @@ export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
     landmarks: { count: 10, selection: 'diverse', tau: 5 },
     ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 64, loss: 'hinge', margin: 0 },
     standalone: { epochs: 1, batchSize: 64, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
-    compareBaseline: true, seed: 0, backend: 'auto',
+    search: { budget: 200, population: 20, tournament: 5, top: 5, trainTop: 1 },
+    rounds: 1, roundLandmarks: 5, compareBaseline: true, seed: 0, backend: 'auto',
   },
   paper: {
     preset: 'paper', space: 'nb201', sampler: 'spos', dataset: 'cifar10', imageSize: 32,
@@ -109,12 +129,14 @@ export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
     landmarks: { count: 10, selection: 'diverse', tau: 5 },
     ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 256, loss: 'hinge', margin: 0 },
     standalone: { epochs: 200, batchSize: 256, lr: 0.1, lrMin: 0, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
-    compareBaseline: true, seed: 0, backend: 'auto',
+    search: { budget: 1000, population: 50, tournament: 10, top: 10, trainTop: 1 },
+    rounds: 1, roundLandmarks: 10, compareBaseline: true, seed: 0, backend: 'auto',
   },
 };
 
 /** A partial config as written in a file or given as flags (nested objects may be partial). */
-export type SearchConfigInput = Partial<Omit<SearchConfig, 'landmarks' | 'ranking' | 'standalone'>> & {
+export type SearchConfigInput = Partial<Omit<SearchConfig, 'landmarks' | 'ranking' | 'standalone' | 'search'>> & {
+  search?: Partial<SearchConfig['search']>;
   landmarks?: Partial<SearchConfig['landmarks']>;
   ranking?: Partial<SearchConfig['ranking']>;
   standalone?: Partial<SearchConfig['standalone']>;
@@ -154,6 +176,8 @@ export function resolveSearchConfig(layers: readonly { source: string; values: u
   const c = parsed.data;
   const extra: string[] = [];
   if (c.warmupEpochs >= c.epochs) extra.push(`warmupEpochs: must be smaller than epochs (${c.epochs})`);
+  if (c.search.tournament > c.search.population) extra.push(`search.tournament: must not exceed search.population (${c.search.population})`);
+  if (c.sampler === 'gdas' && c.space !== 'nb201') extra.push(`sampler: gdas needs the nb201 space (its weighted super-net forward), got '${c.space}'`);
   if (c.lrMin > c.lr) extra.push(`lrMin: must not exceed lr (${c.lr})`);
   if (c.space === 'nb201' && c.imageSize % 4 !== 0) {
     extra.push(`imageSize: NB201 networks halve the resolution twice, so it must be a multiple of 4 (got ${c.imageSize}; try ${Math.max(4, Math.round(c.imageSize / 4) * 4)})`);

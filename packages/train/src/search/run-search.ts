@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 
-import { createRng, createRngFromState, LmregError, type Rng } from '@lmreg/common';
+import { createRng, createRngFromState, InvalidArgumentError, LmregError, type Rng } from '@lmreg/common';
 import { createLambdaSchedule, pairRankingLoss, samplePairs, selectDiverseLandmarks, selectUniformLandmarks } from '@lmreg/core';
 import { kendallTau, sparseKendallTau, spearman } from '@lmreg/metrics';
+import { createNaoSampler, getSampler, type GdasStepContext, type Sampler, type SamplerState } from '@lmreg/samplers';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -14,12 +15,14 @@ import { splitTrain, takeSubset } from '../data/split.js';
 import type { DatasetSplit } from '../data/types.js';
 import { getNetworkBuilder } from '../model/registry.js';
 import type { Network } from '../model/network.js';
+import { Nb201Network } from '../model/nb201-network.js';
 import { evaluate, softmaxCrossEntropy, trainStep, type LabelledBatch } from '../model/train-step.js';
 import { cosineLr } from '../optim/schedule.js';
 import { createSgd } from '../optim/sgd.js';
 import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { RunDir } from '../run/run-dir.js';
-import { disposeBatches, makeEvalBatches, seedFor, trainStandalone, type NetworkShape, type StandaloneResult } from './standalone.js';
+import { nb201WeightedForward } from './gdas-forward.js';
+import { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone, type NetworkShape, type StandaloneResult } from './standalone.js';
 
 /** Training diverged (a NaN or infinite loss); the last good checkpoint is intact. */
 export class DivergedError extends LmregError {
@@ -62,6 +65,36 @@ export interface EpochRecord {
   readonly seconds: number;
 }
 
+/** One architecture proposed by the sampler's search on the trained super-net. */
+export interface ProposedArchitecture {
+  readonly arch: string;
+  /** Accuracy (fraction) of its path on the super-net over the test subset. */
+  readonly supernetAccuracy: number;
+  /** Stand-alone accuracy, only when this architecture was trained alone in this run; otherwise absent. */
+  readonly groundTruth?: number;
+}
+
+/** The sampler's search on the trained super-net (`sampler.propose`). */
+export interface SamplerSearchResult {
+  readonly sampler: string;
+  /** Distinct architectures evaluated on the super-net. */
+  readonly evaluated: number;
+  /** The best `search.top` proposals, best first. */
+  readonly top: readonly ProposedArchitecture[];
+  /** GDAS only: the argmax architecture of the final logits. */
+  readonly argmax?: string;
+}
+
+/** One round boundary of the multi-iteration pipeline (Algorithm 1): the landmarks it added. */
+export interface RoundRecord {
+  /** 0-based round that just ended. */
+  readonly round: number;
+  /** Last epoch of that round (0-based, over all rounds). */
+  readonly epoch: number;
+  /** The sampler's best non-landmark, non-held-out proposals, trained alone and added as landmarks. */
+  readonly added: readonly { readonly arch: string; readonly supernetAccuracy: number; readonly groundTruth: number }[];
+}
+
 /** Outcome of one super-net variant (with or without the landmark term). */
 export interface VariantResult {
   readonly name: 'baseline' | 'landmarks';
@@ -73,6 +106,10 @@ export interface VariantResult {
   readonly epochs: readonly EpochRecord[];
   /** The held-out architecture the super-net ranks best, and its ground-truth accuracy. */
   readonly best: { readonly arch: string; readonly groundTruth: number; readonly supernetAccuracy: number };
+  /** What the sampler's search on this super-net returns. */
+  readonly search: SamplerSearchResult;
+  /** Round boundaries of the multi-iteration pipeline (empty with `rounds: 1` or without landmarks). */
+  readonly rounds: readonly RoundRecord[];
   readonly seconds: number;
 }
 
@@ -89,10 +126,13 @@ export interface SearchResult {
 
 interface VariantCheckpointMeta {
   readonly epoch: number;
-  readonly pathRng: number[];
+  readonly sampler?: SamplerState;
   readonly pairRng: number[];
   readonly batcher: BatcherState;
   readonly rankBatcher: BatcherState;
+  readonly archBatcher: BatcherState;
+  /** Landmarks added by the multi-iteration pipeline so far (formatted), with their rounds' records. */
+  readonly rounds?: RoundRecord[];
   readonly history: EpochRecord[];
   readonly seconds: number;
 }
@@ -111,6 +151,11 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
   const run = RunDir.open(options.outDir, config, { resume: options.resume ?? false });
   const space = getSpace(config.space) as SearchSpace<unknown>;
   getNetworkBuilder(space.name); // fail early with the list of spaces that have a builder
+  if (space.name.startsWith('depth')) {
+    throw new InvalidArgumentError(
+      `lmreg search trains classification super-nets (nb201, nb101, darts); '${space.name}' is a depth-estimation space whose networks need a depth data set and ssiLoss, which this job does not drive yet. Use the depth builder and ssiLoss from the library.`,
+    );
+  }
 
   // Data: a subset of the training set split in halves (super-net / ranking), a test subset.
   const dataset = await loadDataset(config.dataset, {
@@ -143,6 +188,20 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
   const evalBatches = makeEvalBatches(test, 256);
   try {
     const cache = run.readJson<Record<string, StandaloneResult>>('standalone.json') ?? {};
+    const trainAlone = (arch: unknown, role: string, label: string): StandaloneResult => {
+      const key = space.key(arch);
+      const cached = cache[key];
+      if (cached !== undefined) return cached;
+      const result = trainStandalone({
+        space, arch, shape, recipe: config.standalone, train: trainAll, evalBatches, augment,
+        seed: seedFor(config.seed, key),
+        onStep: (done, total) => options.onProgress?.({ phase: 'standalone', label, done, total }),
+      });
+      cache[key] = result;
+      run.writeJson('standalone.json', cache);
+      run.log({ event: 'standalone', role, ...result });
+      return result;
+    };
     const groundTruth = (archs: readonly unknown[], role: string): StandaloneResult[] =>
       archs.map((arch, i) => {
         const key = space.key(arch);
@@ -173,8 +232,10 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
         variants.push(done);
         continue;
       }
-      const result = trainSupernetVariant({
-        name, config, space, shape, run, halves, augment, evalBatches,
+      const result = await trainSupernetVariant({
+        name, config,
+        trainAlone: (arch, i, n) => trainAlone(arch, 'proposed', `${name} proposal ${i + 1}/${n}`),
+        knownTruth: (arch) => cache[space.key(arch)]?.accuracy, space, shape, run, halves, augment, evalBatches,
         landmarkArchs, landmarkTruth: landmarks.map((l) => l.accuracy),
         heldOutArchs, heldOutTruth: heldOut.map((h) => h.accuracy),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -201,9 +262,11 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
   }
 }
 
-function trainSupernetVariant(o: {
+async function trainSupernetVariant(o: {
   name: 'baseline' | 'landmarks';
   config: SearchConfig;
+  trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult;
+  knownTruth: (arch: unknown) => number | undefined;
   space: SearchSpace<unknown>;
   shape: NetworkShape;
   run: RunDir;
@@ -215,23 +278,38 @@ function trainSupernetVariant(o: {
   heldOutArchs: readonly unknown[];
   heldOutTruth: readonly number[];
   onProgress?: (progress: SearchProgress) => void;
-}): VariantResult {
+}): Promise<VariantResult> {
   const { config, space, run, name } = o;
+  const sampler = createRunSampler(config);
+  // Same seed in both variants: uniform samplers then train both on the same paths and batches.
+  sampler.init({ space, rng: createRng(config.seed ^ 0x5eed) });
   const withLandmarks = name === 'landmarks';
   const builder = getNetworkBuilder(space.name);
-  const net: Network<unknown> = builder.createSupernet({ seed: config.seed, ...o.shape });
+  const net: Network<unknown> = builder.createSupernet(networkOptions(space.name, o.shape, config.seed));
   const optimizer = createSgd({ momentum: config.momentum, weightDecay: config.weightDecay });
   const batcher = createBatcher(o.halves.supernet, { batchSize: config.batchSize, seed: config.seed, augment: o.augment, dropLast: true });
   const rankBatcher = createBatcher(o.halves.ranking, {
     batchSize: config.ranking.batchSize, seed: config.seed + 1, augment: o.augment, dropLast: true,
   });
   const stepsPerEpoch = batcher.batchesPerEpoch;
+  // The multi-iteration pipeline trains `epochs` per round; schedules span all rounds. Both
+  // variants train the same number of epochs; only the landmark one grows its landmark set.
+  const totalEpochs = config.epochs * config.rounds;
+  const lrOf = (epoch: number, step: number): number =>
+    cosineLr({ epochs: totalEpochs, stepsPerEpoch, lrMax: config.lr, lrMin: config.lrMin }, epoch, step);
+  const landmarkArchs: unknown[] = [...o.landmarkArchs];
+  const landmarkTruth: number[] = [...o.landmarkTruth];
+  let rounds: RoundRecord[] = [];
   const schedule = createLambdaSchedule({
-    schedule: config.ranking.schedule, lambdaMax: config.ranking.lambdaMax, totalEpochs: config.epochs,
+    schedule: config.ranking.schedule, lambdaMax: config.ranking.lambdaMax, totalEpochs,
     warmupEpochs: config.warmupEpochs, stepsPerEpoch,
   });
-  // Paths come from their own stream so that both variants train on the same paths and batches.
-  let pathRng: Rng = createRng(config.seed ^ 0x5eed);
+  // GDAS steps its logits on batches of the ranking split from their own stream.
+  const archBatcher = createBatcher(o.halves.ranking, { batchSize: config.batchSize, seed: config.seed + 3, augment: o.augment, dropLast: true });
+  const gdas = config.sampler === 'gdas';
+  if (gdas && !(net instanceof Nb201Network)) {
+    throw new InvalidArgumentError(`sampler gdas needs the NB201 super-net (weighted forward), not a '${space.name}' network.`);
+  }
   let pairRng: Rng = createRng(config.seed + 2);
   let history: EpochRecord[] = [];
   let startEpoch = 0;
@@ -249,24 +327,36 @@ function trainSupernetVariant(o: {
       }
       net.setWeights(weights);
       optimizer.loadState({ momentum });
-      pathRng = createRngFromState(meta.pathRng);
+      if (meta.sampler === undefined) {
+        throw new LmregError('LMREG_CHECKPOINT', `${ckFile} was written by an older lmreg without sampler state; it cannot be resumed. Start the run again in a new folder.`);
+      }
+      sampler.loadState(meta.sampler);
+      archBatcher.restore(meta.archBatcher);
       pairRng = createRngFromState(meta.pairRng);
       batcher.restore(meta.batcher);
       rankBatcher.restore(meta.rankBatcher);
       history = [...meta.history];
+      rounds = [...(meta.rounds ?? [])];
+      for (const r of rounds) {
+        for (const a of r.added) {
+          landmarkArchs.push(space.parse(a.arch));
+          landmarkTruth.push(a.groundTruth);
+        }
+      }
       startEpoch = meta.epoch + 1;
       secondsBefore = meta.seconds;
     }
     const started = performance.now();
     let supernetAccuracy: number[] = [];
-    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    for (let epoch = startEpoch; epoch < totalEpochs; epoch++) {
       const epochStart = performance.now();
       let lossSum = 0;
       let rankSum = 0;
       for (let step = 0; step < stepsPerEpoch; step++) {
-        const arch = space.sample(pathRng);
+        const globalStep = epoch * stepsPerEpoch + step;
+        const arch = sampler.pathForBatch(globalStep);
         const batch = batcher.nextBatch();
-        const lr = cosineLr({ epochs: config.epochs, stepsPerEpoch, lrMax: config.lr, lrMin: config.lrMin }, epoch, step);
+        const lr = lrOf(epoch, step);
         const lambda = schedule.value(epoch, step);
         const useRanking = withLandmarks && schedule.isActive(epoch, step) && step % config.ranking.every === 0;
         const x = tf.tensor4d(batch.images, [batch.size, batch.height, batch.width, batch.channels]);
@@ -276,7 +366,7 @@ function trainSupernetVariant(o: {
         try {
           let extraLoss: ((n: Network<unknown>) => tf.Scalar) | undefined;
           if (useRanking) {
-            const pairs = samplePairs(o.landmarkTruth, config.ranking.pairs, pairRng);
+            const pairs = samplePairs(landmarkTruth, config.ranking.pairs, pairRng);
             const rb = rankBatcher.nextBatch();
             xr = tf.tensor4d(rb.images, [rb.size, rb.height, rb.width, rb.channels]);
             yr = tf.tensor1d(rb.labels, 'int32');
@@ -285,8 +375,8 @@ function trainSupernetVariant(o: {
             extraLoss = (n) => {
               let total = tf.scalar(0);
               for (const p of pairs) {
-                const lb = softmaxCrossEntropy(n.forward(o.landmarkArchs[p.better], rx, { training: true }), ry);
-                const lw = softmaxCrossEntropy(n.forward(o.landmarkArchs[p.worse], rx, { training: true }), ry);
+                const lb = softmaxCrossEntropy(n.forward(landmarkArchs[p.better], rx, { training: true }), ry);
+                const lw = softmaxCrossEntropy(n.forward(landmarkArchs[p.worse], rx, { training: true }), ry);
                 const options =
                   config.ranking.loss === 'logistic'
                     ? ({ kind: 'softplus' } as const)
@@ -299,17 +389,21 @@ function trainSupernetVariant(o: {
           const r = trainStep({ net, arch, x, y, optimizer, lr, clipNorm: config.gradClip, ...(extraLoss === undefined ? {} : { extraLoss }) });
           if (!Number.isFinite(r.loss) || !Number.isFinite(r.extraLoss)) {
             throw new DivergedError(
-              `${name} super-net diverged at epoch ${epoch}, step ${step} (loss ${r.loss}, ranking loss ${r.extraLoss}). The last good checkpoint (${ckFile}, end of epoch ${epoch - 1}) is intact: lower --lr or lambdaMax and resume, or start again.`,
+              `${name} super-net diverged at epoch ${epoch}, step ${step} (loss ${r.loss}, ranking loss ${r.extraLoss}). ` +
+                (fs.existsSync(ckFile)
+                  ? `The last good checkpoint (${ckFile}, end of epoch ${epoch - 1}) is intact: lower lr (--lr) or lambdaMax (--lambda-max) and resume, or start again.`
+                  : `It diverged before its first checkpoint: lower lr (--lr) or lambdaMax (--lambda-max) and start again.`),
             );
           }
           lossSum += r.loss;
           rankSum += r.extraLoss;
+          if (gdas) stepGdas(sampler, net as Nb201Network, archBatcher, globalStep, epoch / Math.max(1, totalEpochs - 1));
         } finally {
           tf.dispose([x, y, ...(xr === undefined ? [] : [xr]), ...(yr === undefined ? [] : [yr])]);
         }
         o.onProgress?.({
-          phase: 'supernet', label: `${name} epoch ${epoch + 1}/${config.epochs}`,
-          done: epoch * stepsPerEpoch + step + 1, total: config.epochs * stepsPerEpoch,
+          phase: 'supernet', label: `${name} epoch ${epoch + 1}/${totalEpochs}`,
+          done: epoch * stepsPerEpoch + step + 1, total: totalEpochs * stepsPerEpoch,
         });
       }
       supernetAccuracy = o.heldOutArchs.map((a) => evaluate(net, a, o.evalBatches).accuracy);
@@ -318,17 +412,28 @@ function trainSupernetVariant(o: {
         loss: lossSum / stepsPerEpoch,
         rankingLoss: rankSum / stepsPerEpoch,
         lambda: schedule.value(epoch, stepsPerEpoch - 1),
-        lr: cosineLr({ epochs: config.epochs, stepsPerEpoch, lrMax: config.lr, lrMin: config.lrMin }, epoch, stepsPerEpoch - 1),
+        lr: lrOf(epoch, stepsPerEpoch - 1),
         ...rankingMetrics(supernetAccuracy, o.heldOutTruth),
         seconds: (performance.now() - epochStart) / 1000,
       };
       history.push(record);
       run.log({ event: 'epoch', variant: name, ...record });
+      if (withLandmarks && (epoch + 1) % config.epochs === 0 && epoch + 1 < totalEpochs) {
+        // End of a round (Algorithm 1): the sampler's best architectures, trained alone, join the landmarks.
+        const round = (epoch + 1) / config.epochs - 1;
+        const added = await addRoundLandmarks(o, sampler, net, landmarkArchs, round);
+        for (const a of added) {
+          landmarkArchs.push(space.parse(a.arch));
+          landmarkTruth.push(a.groundTruth);
+        }
+        rounds.push({ round, epoch, added });
+        run.log({ event: 'round', variant: name, round, added });
+      }
       const arrays: Record<string, Float32Array> = {};
       for (const [k, v] of Object.entries(net.getWeights())) arrays[`w/${k}`] = v;
       for (const [k, v] of Object.entries(optimizer.state().momentum)) arrays[`m/${k}`] = v;
       const meta: VariantCheckpointMeta = {
-        epoch, pathRng: pathRng.state(), pairRng: pairRng.state(), batcher: batcher.state(), rankBatcher: rankBatcher.state(),
+        epoch, sampler: sampler.state(), rounds, archBatcher: archBatcher.state(), pairRng: pairRng.state(), batcher: batcher.state(), rankBatcher: rankBatcher.state(),
         history, seconds: secondsBefore + (performance.now() - started) / 1000,
       };
       saveCheckpoint(ckFile, { meta, arrays });
@@ -339,8 +444,11 @@ function trainSupernetVariant(o: {
     supernetAccuracy.forEach((a, i) => {
       if (a > (supernetAccuracy[bestIndex] ?? -Infinity)) bestIndex = i;
     });
+    const search = await searchSupernet(o, sampler, net);
     return {
       name,
+      search,
+      rounds,
       skdt: metrics.skdt,
       kendallTau: metrics.kendallTau,
       spearman: metrics.spearman,
@@ -370,4 +478,101 @@ export function rankingMetrics(
     kendallTau: kendallTau(predicted, groundTruth),
     spearman: spearman(predicted, groundTruth),
   };
+}
+
+/** A fresh sampler of `config.sampler` with the run's search options. */
+function createRunSampler(config: SearchConfig): Sampler<unknown> {
+  const { budget, population, tournament } = config.search;
+  switch (config.sampler) {
+    case 'spos':
+      return getSampler('spos', { budget, population: Math.min(population, budget), tournament: Math.min(tournament, population, budget) });
+    case 'random':
+    case 'gdas':
+      return getSampler(config.sampler, { budget });
+    case 'nao':
+      // Not in the built-in registry (it needs a tfjs backend, which the registry's contract suite lacks).
+      return createNaoSampler({ budget, initial: Math.min(20, Math.max(1, Math.ceil(budget / 4))) });
+  }
+}
+
+/**
+ * One GDAS architecture step on a batch of the ranking split: the sampler draws a hard Gumbel
+ * path, and the loss is that path's cross-entropy through {@link nb201WeightedForward} with the
+ * straight-through per-edge weights, so only the logits move (the super-net weights are not stepped).
+ */
+function stepGdas(sampler: Sampler<unknown>, net: Nb201Network, archBatcher: ReturnType<typeof createBatcher>, step: number, progress: number): void {
+  const b = archBatcher.nextBatch();
+  const x = tf.tensor4d(b.images, [b.size, b.height, b.width, b.channels]);
+  const y = tf.tensor1d(b.labels, 'int32');
+  try {
+    const context: GdasStepContext<unknown> = {
+      step,
+      progress,
+      loss: (weights, arch) => softmaxCrossEntropy(nb201WeightedForward(net, arch as readonly string[], weights, x), y),
+    };
+    void sampler.stepArchitecture?.(context);
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+/** Runs the sampler's search with super-net accuracy as fitness and reports the best proposals. */
+async function searchSupernet(
+  o: {
+    config: SearchConfig;
+    space: SearchSpace<unknown>;
+    evalBatches: readonly LabelledBatch[];
+    trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult;
+    knownTruth: (arch: unknown) => number | undefined;
+  },
+  sampler: Sampler<unknown>,
+  net: Network<unknown>,
+): Promise<SamplerSearchResult> {
+  const { config, space } = o;
+  const proposals = await sampler.propose((arch) => evaluate(net, arch, o.evalBatches).accuracy, config.search.budget);
+  const top = proposals.slice(0, config.search.top);
+  const trainCount = Math.min(config.search.trainTop, top.length);
+  for (let i = 0; i < trainCount; i++) o.trainAlone((top[i] as { arch: unknown }).arch, i, trainCount);
+  const argmaxOf = (sampler as { argmaxArch?: () => unknown }).argmaxArch;
+  return {
+    sampler: sampler.name,
+    evaluated: proposals.length,
+    top: top.map((p) => {
+      const truth = o.knownTruth(p.arch);
+      return { arch: space.format(p.arch), supernetAccuracy: p.fitness, ...(truth === undefined ? {} : { groundTruth: truth }) };
+    }),
+    ...(typeof argmaxOf === 'function' ? { argmax: space.format(argmaxOf.call(sampler)) } : {}),
+  };
+}
+
+/**
+ * The round boundary of the multi-iteration pipeline: a search with a copy of the sampler (so the
+ * run's own sampler keeps no stale fitness values), then the best `roundLandmarks` proposals that
+ * are neither landmarks nor held-out architectures are trained alone (cached in standalone.json).
+ */
+async function addRoundLandmarks(
+  o: {
+    config: SearchConfig;
+    space: SearchSpace<unknown>;
+    evalBatches: readonly LabelledBatch[];
+    heldOutArchs: readonly unknown[];
+    trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult;
+  },
+  sampler: Sampler<unknown>,
+  net: Network<unknown>,
+  landmarkArchs: readonly unknown[],
+  round: number,
+): Promise<RoundRecord['added']> {
+  const { config, space } = o;
+  const probe = createRunSampler(config);
+  probe.init({ space, rng: createRng(config.seed ^ 0x5eed) });
+  probe.loadState({ ...sampler.state(), evaluated: [] });
+  const proposals = await probe.propose((arch) => evaluate(net, arch, o.evalBatches).accuracy, config.search.budget);
+  const taken = new Set([...landmarkArchs, ...o.heldOutArchs].map((a) => space.key(a)));
+  const chosen = proposals.filter((p) => !taken.has(space.key(p.arch))).slice(0, config.roundLandmarks);
+  return chosen.map((p, i) => ({
+    arch: space.format(p.arch),
+    supernetAccuracy: p.fitness,
+    groundTruth: o.trainAlone(p.arch, i, chosen.length).accuracy,
+  }));
 }

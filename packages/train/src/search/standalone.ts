@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createBatcher } from '../data/batcher.js';
 import type { DatasetSplit } from '../data/types.js';
 import { getNetworkBuilder } from '../model/registry.js';
-import type { Network } from '../model/network.js';
+import type { BaseNetworkOptions, Network } from '../model/network.js';
 import { evaluate, trainStep, type LabelledBatch } from '../model/train-step.js';
 import { cosineLr } from '../optim/schedule.js';
 import { createSgd } from '../optim/sgd.js';
@@ -27,6 +27,22 @@ export interface NetworkShape {
   readonly cells: number;
   readonly classes: number;
   readonly inputChannels: number;
+}
+
+/**
+ * Network-builder options for a run's {@link NetworkShape}: `channels`/`cells` mean C/N for nb201,
+ * stem channels / modules per stack for nb101, and C / layers for darts.
+ */
+export function networkOptions(space: string, shape: NetworkShape, seed: number): BaseNetworkOptions & Record<string, unknown> {
+  const base = { seed, classes: shape.classes, inputChannels: shape.inputChannels };
+  switch (space) {
+    case 'nb101':
+      return { ...base, stem: shape.channels, modulesPerStack: shape.cells };
+    case 'darts':
+      return { ...base, channels: shape.channels, layers: shape.cells };
+    default:
+      return { ...base, channels: shape.channels, cells: shape.cells };
+  }
 }
 
 /** Outcome of {@link trainStandalone}. */
@@ -84,7 +100,7 @@ export function trainStandalone<A>(options: {
   const { space, arch, shape, recipe, train, evalBatches, augment, seed } = options;
   const started = performance.now();
   const builder = getNetworkBuilder(space.name);
-  const net = builder.createNetwork(arch, { seed, ...shape }) as Network<A>;
+  const net = builder.createNetwork(arch, networkOptions(space.name, shape, seed)) as Network<A>;
   const optimizer = createSgd({ momentum: recipe.momentum, weightDecay: recipe.weightDecay });
   try {
     const batcher = createBatcher(train, { batchSize: recipe.batchSize, seed, augment, dropLast: true });

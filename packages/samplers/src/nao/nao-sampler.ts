@@ -1,0 +1,61 @@
+import { resolveNumberOptions } from '../internal/options.js';
+import type { NumberOptionSpec } from '../internal/options.js';
+import type { Sampler } from '../sampler/types.js';
+import { UniformPathSampler } from '../sampler/uniform-sampler.js';
+import { naoSearch } from './nao-search.js';
+
+/** Options of the `nao` sampler. */
+export interface NaoSamplerOptions {
+  /** Default budget of `propose`. Default 100. */
+  readonly budget?: number;
+  /** Random architectures evaluated first. Default 20. */
+  readonly initial?: number;
+  /** New architectures decoded from moved embeddings per round. Default 10. */
+  readonly perRound?: number;
+  /** Random architectures added per round. Default 5. */
+  readonly random?: number;
+  /** Best evaluated architectures whose embeddings are moved each round. Default 20. */
+  readonly seeds?: number;
+  /** Embedding and LSTM width. Default 16. */
+  readonly hidden?: number;
+  /** Full-batch Adam steps training the model each round. Default 100. */
+  readonly trainSteps?: number;
+  /** First step along the predictor's gradient (doubled until the decoded cell is new). Default 1. */
+  readonly stepSize?: number;
+}
+
+const SPECS: Readonly<Record<string, NumberOptionSpec>> = {
+  budget: { default: 100, integer: true, min: 1 },
+  initial: { default: 20, integer: true, min: 1 },
+  perRound: { default: 10, integer: true, min: 1 },
+  random: { default: 5, integer: true, min: 0 },
+  seeds: { default: 20, integer: true, min: 1 },
+  hidden: { default: 16, integer: true, min: 1 },
+  trainSteps: { default: 100, integer: true, min: 1 },
+  stepSize: { default: 1, integer: false, min: 0, exclusiveMin: true },
+};
+
+/**
+ * Creates the `nao` sampler: uniform single path while training (NAO's landmark term only touches
+ * super-net weights); `propose` runs a small Neural Architecture Optimization (Luo et al. 2018):
+ * LSTM encoder with an L2-normalised embedding, MLP predictor, LSTM decoder, trained on the
+ * fitness of everything evaluated (0.8 MSE + 0.2 reconstruction NLL, Adam 1e-3); new candidates
+ * by gradient steps on the best architectures' embeddings, decoded greedily; each round adds
+ * `random` random architectures. Smaller than the paper's (hidden 16, one layer, every evaluated
+ * architecture kept in the pool instead of top-100 old + new + random). Needs a tfjs backend with
+ * gradients. Not in the built-in registry (the contract suite runs without a tfjs backend):
+ * `registerSampler({ name: 'nao', ... create: createNaoSampler })` where a backend is set up.
+ */
+export function createNaoSampler<A = unknown>(options: NaoSamplerOptions = {}): Sampler<A> {
+  return new UniformPathSampler<A>(
+    'nao',
+    (raw) => resolveNumberOptions('nao', SPECS, raw),
+    (context, o) =>
+      naoSearch(context, {
+        initial: o['initial'] as number, perRound: o['perRound'] as number, random: o['random'] as number,
+        seeds: o['seeds'] as number, hidden: o['hidden'] as number, trainSteps: o['trainSteps'] as number,
+        stepSize: o['stepSize'] as number,
+      }),
+    options,
+  );
+}

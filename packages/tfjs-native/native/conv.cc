@@ -1,0 +1,371 @@
+// oneDNN convolution kernels for @lmreg/tfjs-native.
+//
+// Tensors arrive as the Float32Arrays of the TensorFlow.js cpu backend (NHWC activations, HWIO
+// filters) and are used in place: oneDNN wraps their buffers as "user" memories. Each primitive is
+// created with format_tag::any so oneDNN picks its fastest (blocked) layout; reorders convert at the
+// boundaries. Primitive descriptors, primitives, reorders and blocked scratch buffers are cached
+// by (operation, geometry). All calls are synchronous on the calling thread; oneDNN parallelises
+// with OpenMP (OMP_NUM_THREADS, or setThreads()).
+#include <napi.h>
+
+#include <dnnl.hpp>
+#include <omp.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+enum Op : int64_t { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
+
+// n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr (dilation as a rate, >= 1).
+constexpr size_t kGeometrySize = 17;
+using Geometry = std::array<int64_t, kGeometrySize>;
+using Key = std::array<int64_t, kGeometrySize + 1>;
+
+dnnl::engine& Engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& Stream() {
+  static dnnl::stream stream(Engine());
+  return stream;
+}
+
+/**
+ * True when `internal` is a channel-blocked activation layout (aBcd16b, aBcd8b, aBcd4b) whose block
+ * is exactly the channel count: then it is byte for byte NHWC and the user buffer is used as is
+ * (C = 16 is common in NB201 cells; the reorder would copy the whole tensor for nothing).
+ */
+bool SameBytesAsNhwc(const memory::desc& user, const memory::desc& internal) {
+  const memory::dims dims = user.dims();
+  if (dims.size() != 4 || user != memory::desc(dims, dt::f32, tag::nhwc)) return false;
+  const std::pair<int64_t, tag> blocks[] = {{16, tag::aBcd16b}, {8, tag::aBcd8b}, {4, tag::aBcd4b}};
+  for (const auto& [block, blocked] : blocks) {
+    if (dims[1] == block && internal == memory::desc(dims, dt::f32, blocked)) return true;
+  }
+  return false;
+}
+
+/** One argument of a primitive: the plain layout JS uses and the layout the primitive wants. */
+struct Port {
+  memory::desc user;
+  memory::desc internal;
+  bool reordered = false;
+  memory scratch;         // the internal-layout buffer, when reordered
+  dnnl::reorder convert;  // user -> internal for inputs, internal -> user for outputs
+
+  void Init(const memory::desc& user_desc, const memory::desc& internal_desc, bool is_output) {
+    user = SameBytesAsNhwc(user_desc, internal_desc) ? internal_desc : user_desc;
+    internal = internal_desc;
+    reordered = user != internal;
+    if (!reordered) return;
+    scratch = memory(internal, Engine());
+    memory user_memory(user, Engine(), DNNL_MEMORY_NONE);
+    convert = is_output ? dnnl::reorder(scratch, user_memory) : dnnl::reorder(user_memory, scratch);
+  }
+
+  /** The memory to hand the primitive for an input living at `data`. */
+  memory In(float* data) {
+    memory user_memory(user, Engine(), data);
+    if (!reordered) return user_memory;
+    convert.execute(Stream(), {{DNNL_ARG_FROM, user_memory}, {DNNL_ARG_TO, scratch}});
+    return scratch;
+  }
+
+  /** The memory the primitive writes an output into (call Out() after the primitive ran). */
+  memory Target(float* data) { return reordered ? scratch : memory(user, Engine(), data); }
+
+  void Out(float* data) {
+    if (!reordered) return;
+    memory user_memory(user, Engine(), data);
+    convert.execute(Stream(), {{DNNL_ARG_FROM, scratch}, {DNNL_ARG_TO, user_memory}});
+  }
+};
+
+struct Entry {
+  dnnl::primitive primitive;
+  Port a;  // fwd: src;      bwd-data: diff_dst;  bwd-weights: src
+  Port b;  // fwd: weights;  bwd-data: weights;   bwd-weights: diff_dst
+  Port c;  // fwd: dst;      bwd-data: diff_src;  bwd-weights: diff_weights
+  std::string implementation;
+};
+
+/** The cache, its scratch buffers and the stream are process-wide: worker threads take turns. */
+std::mutex& CacheMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+std::map<Key, std::unique_ptr<Entry>>& Cache() {
+  static std::map<Key, std::unique_ptr<Entry>> cache;
+  return cache;
+}
+
+Entry& Lookup(Op op, const Geometry& g) {
+  Key key;
+  key[0] = op;
+  for (size_t i = 0; i < kGeometrySize; ++i) key[i + 1] = g[i];
+  auto found = Cache().find(key);
+  if (found != Cache().end()) return *found->second;
+
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  const memory::dims src_dims{n, c, h, w};
+  const memory::dims wei_dims{o, c, kh, kw};
+  const memory::dims dst_dims{n, o, oh, ow};
+  const memory::dims strides{sh, sw};
+  const memory::dims dilates{dh - 1, dw - 1};
+  const memory::dims pad_l{pt, pl};
+  const memory::dims pad_r{pb, pr};
+  const memory::desc src_any(src_dims, dt::f32, tag::any);
+  const memory::desc wei_any(wei_dims, dt::f32, tag::any);
+  const memory::desc dst_any(dst_dims, dt::f32, tag::any);
+  const memory::desc src_user(src_dims, dt::f32, tag::nhwc);
+  const memory::desc wei_user(wei_dims, dt::f32, tag::hwio);
+  const memory::desc dst_user(dst_dims, dt::f32, tag::nhwc);
+
+  const dnnl::convolution_forward::desc forward_desc(dnnl::prop_kind::forward_training,
+                                                     dnnl::algorithm::convolution_direct, src_any, wei_any,
+                                                     dst_any, strides, dilates, pad_l, pad_r);
+  const dnnl::convolution_forward::primitive_desc forward_pd(forward_desc, Engine());
+
+  auto entry = std::make_unique<Entry>();
+  if (op == kForward) {
+    entry->primitive = dnnl::convolution_forward(forward_pd);
+    entry->a.Init(src_user, forward_pd.src_desc(), false);
+    entry->b.Init(wei_user, forward_pd.weights_desc(), false);
+    entry->c.Init(dst_user, forward_pd.dst_desc(), true);
+    entry->implementation = forward_pd.impl_info_str();
+  } else if (op == kBackwardData) {
+    const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, src_any, wei_any, dst_any,
+                                                     strides, dilates, pad_l, pad_r);
+    const dnnl::convolution_backward_data::primitive_desc pd(desc, Engine(), forward_pd);
+    entry->primitive = dnnl::convolution_backward_data(pd);
+    entry->a.Init(dst_user, pd.diff_dst_desc(), false);
+    entry->b.Init(wei_user, pd.weights_desc(), false);
+    entry->c.Init(src_user, pd.diff_src_desc(), true);
+    entry->implementation = pd.impl_info_str();
+  } else {
+    const dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, src_any, wei_any,
+                                                        dst_any, strides, dilates, pad_l, pad_r);
+    const dnnl::convolution_backward_weights::primitive_desc pd(desc, Engine(), forward_pd);
+    entry->primitive = dnnl::convolution_backward_weights(pd);
+    entry->a.Init(src_user, pd.src_desc(), false);
+    entry->b.Init(dst_user, pd.diff_dst_desc(), false);
+    entry->c.Init(wei_user, pd.diff_weights_desc(), true);
+    entry->implementation = pd.impl_info_str();
+  }
+  Entry& result = *entry;
+  Cache().emplace(key, std::move(entry));
+  return result;
+}
+
+float* Floats(const Napi::Value& value, size_t expected, const char* name) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a Float32Array");
+  }
+  auto array = value.As<Napi::Float32Array>();
+  if (array.ElementLength() != expected) {
+    throw Napi::RangeError::New(value.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
+                                                 " elements, expected " + std::to_string(expected));
+  }
+  return array.Data();
+}
+
+Geometry ReadGeometry(const Napi::Value& value) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      value.As<Napi::Int32Array>().ElementLength() != kGeometrySize) {
+    throw Napi::TypeError::New(value.Env(), "geometry must be an Int32Array of 17 numbers");
+  }
+  auto array = value.As<Napi::Int32Array>();
+  Geometry g;
+  for (size_t i = 0; i < kGeometrySize; ++i) {
+    g[i] = array[i];
+    if (i < 13 && g[i] < 1) throw Napi::RangeError::New(value.Env(), "geometry sizes, strides and dilations must be >= 1");
+    if (i >= 13 && g[i] < 0) throw Napi::RangeError::New(value.Env(), "paddings must be >= 0");
+  }
+  return g;
+}
+
+/** conv(op, geometry, a, b, out): out = op(a, b); see Entry for the meaning of a, b and out. */
+Napi::Value Conv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 5 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "conv(op, geometry, a, b, out)");
+  const auto op = static_cast<Op>(info[0].As<Napi::Number>().Int32Value());
+  if (op < kForward || op > kBackwardWeights) throw Napi::RangeError::New(env, "op must be 0, 1 or 2");
+  const Geometry g = ReadGeometry(info[1]);
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  const size_t src = n * h * w * c, wei = kh * kw * c * o, dst = n * oh * ow * o;
+  const size_t sizes[3][3] = {{src, wei, dst}, {dst, wei, src}, {src, dst, wei}};
+  float* a = Floats(info[2], sizes[op][0], "a");
+  float* b = Floats(info[3], sizes[op][1], "b");
+  float* out = Floats(info[4], sizes[op][2], "out");
+  const std::lock_guard<std::mutex> lock(CacheMutex());
+  try {
+    Entry& entry = Lookup(op, g);
+    memory ma = entry.a.In(a);
+    memory mb = entry.b.In(b);
+    memory mc = entry.c.Target(out);
+    if (op == kForward) {
+      entry.primitive.execute(Stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+    } else if (op == kBackwardData) {
+      entry.primitive.execute(Stream(), {{DNNL_ARG_DIFF_DST, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DIFF_SRC, mc}});
+    } else {
+      entry.primitive.execute(Stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_DIFF_DST, mb}, {DNNL_ARG_DIFF_WEIGHTS, mc}});
+    }
+    entry.c.Out(out);
+    Stream().wait();
+    return Napi::String::New(env, entry.implementation);
+  } catch (const dnnl::error& error) {
+    throw Napi::Error::New(env, std::string("oneDNN: ") + error.what() + " (status " + std::to_string(error.status) + ")");
+  }
+}
+
+
+// ---- Pooling (NHWC throughout: pooling is memory-bound and oneDNN has NHWC jit kernels). ----
+
+enum PoolOp : int64_t { kAvgForward = 0, kAvgBackward = 1, kMaxForward = 2, kMaxBackward = 3 };
+
+struct PoolEntry {
+  dnnl::primitive primitive;
+  dnnl::primitive forward;  // max backward: the forward pass that fills `workspace`
+  memory::desc src, dst;
+  memory workspace, forward_dst;
+  std::string implementation;
+};
+
+std::map<Key, std::unique_ptr<PoolEntry>>& PoolCache() {
+  static std::map<Key, std::unique_ptr<PoolEntry>> cache;
+  return cache;
+}
+
+PoolEntry& PoolLookup(PoolOp op, const Geometry& g) {
+  Key key;
+  key[0] = op;
+  for (size_t i = 0; i < kGeometrySize; ++i) key[i + 1] = g[i];
+  auto found = PoolCache().find(key);
+  if (found != PoolCache().end()) return *found->second;
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  auto entry = std::make_unique<PoolEntry>();
+  entry->src = memory::desc({n, c, h, w}, dt::f32, tag::nhwc);
+  entry->dst = memory::desc({n, c, oh, ow}, dt::f32, tag::nhwc);
+  const bool is_max = op == kMaxForward || op == kMaxBackward;
+  const auto algorithm = is_max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
+  const auto prop = op == kMaxBackward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+  const dnnl::pooling_forward::desc forward_desc(prop, algorithm, entry->src, entry->dst, {sh, sw}, {kh, kw},
+                                                 {pt, pl}, {pb, pr});
+  const dnnl::pooling_forward::primitive_desc forward_pd(forward_desc, Engine());
+  if (op == kAvgForward || op == kMaxForward) {
+    entry->primitive = dnnl::pooling_forward(forward_pd);
+    entry->implementation = forward_pd.impl_info_str();
+  } else {
+    const dnnl::pooling_backward::desc desc(algorithm, entry->src, entry->dst, {sh, sw}, {kh, kw}, {pt, pl},
+                                            {pb, pr});
+    const dnnl::pooling_backward::primitive_desc pd(desc, Engine(), forward_pd);
+    entry->primitive = dnnl::pooling_backward(pd);
+    entry->implementation = pd.impl_info_str();
+    if (op == kMaxBackward) {
+      entry->forward = dnnl::pooling_forward(forward_pd);
+      entry->workspace = memory(forward_pd.workspace_desc(), Engine());
+      entry->forward_dst = memory(entry->dst, Engine());
+    }
+  }
+  PoolEntry& result = *entry;
+  PoolCache().emplace(key, std::move(entry));
+  return result;
+}
+
+/**
+ * pool(op, geometry, a, out) with geometry as for conv (o = c, kernel = window, dilation 1):
+ * avg/max forward: a = x -> out = y; avg backward: a = dy -> out = dx;
+ * max backward: pool(3, geometry, dy, out, x) recomputes the forward on x for the argmax.
+ */
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "pool(op, geometry, a, out[, x])");
+  const auto op = static_cast<PoolOp>(info[0].As<Napi::Number>().Int32Value());
+  if (op < kAvgForward || op > kMaxBackward) throw Napi::RangeError::New(env, "op must be 0..3");
+  const Geometry g = ReadGeometry(info[1]);
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  if (o != c || dh != 1 || dw != 1) throw Napi::RangeError::New(env, "pooling needs o == c and dilation 1");
+  const size_t src = n * h * w * c, dst = n * oh * ow * c;
+  const bool forward = op == kAvgForward || op == kMaxForward;
+  float* a = Floats(info[2], forward ? src : dst, "a");
+  float* out = Floats(info[3], forward ? dst : src, "out");
+  float* x = op == kMaxBackward ? Floats(info.Length() > 4 ? info[4] : env.Undefined(), src, "x") : nullptr;
+  const std::lock_guard<std::mutex> lock(CacheMutex());
+  try {
+    PoolEntry& e = PoolLookup(op, g);
+    if (forward) {
+      e.primitive.execute(Stream(), {{DNNL_ARG_SRC, memory(e.src, Engine(), a)}, {DNNL_ARG_DST, memory(e.dst, Engine(), out)}});
+    } else if (op == kAvgBackward) {
+      e.primitive.execute(Stream(), {{DNNL_ARG_DIFF_DST, memory(e.dst, Engine(), a)},
+                                     {DNNL_ARG_DIFF_SRC, memory(e.src, Engine(), out)}});
+    } else {
+      e.forward.execute(Stream(), {{DNNL_ARG_SRC, memory(e.src, Engine(), x)},
+                                   {DNNL_ARG_DST, e.forward_dst},
+                                   {DNNL_ARG_WORKSPACE, e.workspace}});
+      e.primitive.execute(Stream(), {{DNNL_ARG_DIFF_DST, memory(e.dst, Engine(), a)},
+                                     {DNNL_ARG_WORKSPACE, e.workspace},
+                                     {DNNL_ARG_DIFF_SRC, memory(e.src, Engine(), out)}});
+    }
+    Stream().wait();
+    return Napi::String::New(env, e.implementation);
+  } catch (const dnnl::error& error) {
+    throw Napi::Error::New(env, std::string("oneDNN: ") + error.what() + " (status " + std::to_string(error.status) + ")");
+  }
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() != 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "setThreads(count)");
+  const int count = info[0].As<Napi::Number>().Int32Value();
+  if (count < 1) throw Napi::RangeError::New(info.Env(), "thread count must be >= 1");
+  omp_set_num_threads(count);
+  return info.Env().Undefined();
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
+
+Napi::Value ClearCache(const Napi::CallbackInfo& info) {
+  const std::lock_guard<std::mutex> lock(CacheMutex());
+  Cache().clear();
+  PoolCache().clear();
+  return info.Env().Undefined();
+}
+
+Napi::Value CacheSize(const Napi::CallbackInfo& info) {
+  const std::lock_guard<std::mutex> lock(CacheMutex());
+  return Napi::Number::New(info.Env(), static_cast<double>(Cache().size() + PoolCache().size()));
+}
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  const dnnl_version_t* v = dnnl_version();
+  return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                                           std::to_string(v->patch) + " (cpu runtime " +
+                                           std::to_string(v->cpu_runtime) + ")");
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv", Napi::Function::New(env, Conv, "conv"));
+  exports.Set("pool", Napi::Function::New(env, Pool, "pool"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
+  exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
+  exports.Set("cacheSize", Napi::Function::New(env, CacheSize, "cacheSize"));
+  exports.Set("version", Napi::Function::New(env, Version, "version"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(lmreg_tfjs_native, Init)

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeAddonUnavailableError } from '../errors.js';
+
+/** Operation codes of the addon's `conv` function. */
+export const CONV_OP = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
+
+/** Operation codes of the addon's `pool` function. */
+export const POOL_OP = { avgForward: 0, avgBackward: 1, maxForward: 2, maxBackward: 3 } as const;
+
+/** One of `POOL_OP`'s values. */
+export type PoolOp = (typeof POOL_OP)[keyof typeof POOL_OP];
+
+/** One of `CONV_OP`'s values. */
+export type ConvOp = (typeof CONV_OP)[keyof typeof CONV_OP];
+
+/** The functions `native/conv.cc` exports. */
+export interface NativeAddon {
+  /**
+   * out = op(a, b) in place on the given buffers (fwd: x, w -> y; bwd-data: dy, w -> dx;
+   * bwd-weights: x, dy -> dw). Returns oneDNN's implementation name.
+   */
+  conv(op: ConvOp, geometry: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): string;
+  /**
+   * NHWC pooling in place (op: 0 avg fwd x -> y, 1 avg bwd dy -> dx, 2 max fwd x -> y,
+   * 3 max bwd dy -> dx with `x` the forward input). Returns oneDNN's implementation name.
+   */
+  pool(op: PoolOp, geometry: Int32Array, a: Float32Array, out: Float32Array, x?: Float32Array): string;
+  setThreads(count: number): void;
+  getThreads(): number;
+  clearCache(): void;
+  cacheSize(): number;
+  version(): string;
+}
+
+const ADDON_FILE = path.join('build', 'Release', 'lmreg_tfjs_native.node');
+
+/** The package folder: the nearest folder above this module with our package.json. */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string };
+      if (name === '@lmreg/tfjs-native') return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.dirname(fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+
+/** Where the addon is looked for: `LMREG_TFJS_NATIVE_ADDON`, else `<package>/build/Release/`. */
+export function nativeAddonPath(): string {
+  return process.env['LMREG_TFJS_NATIVE_ADDON'] ?? path.join(packageRoot(), ADDON_FILE);
+}
+
+let cached: NativeAddon | undefined;
+
+/**
+ * Loads the addon on first use (never at import time, so the package imports without it).
+ * @throws NativeAddonUnavailableError when it is not built or its shared libraries are missing.
+ */
+export function loadNativeAddon(): NativeAddon {
+  if (cached !== undefined) return cached;
+  const file = nativeAddonPath();
+  try {
+    cached = createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (cause) {
+    throw new NativeAddonUnavailableError(file, { cause });
+  }
+  return cached;
+}
+
+/** True when the addon loads (builds nothing; never throws). */
+export function isNativeAvailable(): boolean {
+  try {
+    loadNativeAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,223 @@
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone registers no gradients: tf.grads needs them (the union package would load them).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import { fc, test } from '@fast-check/vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isNativeAvailable, loadNativeAddon } from '../addon/load.js';
+import { clearNativeCache, getNativeThreads, nativeCacheSize, setNativeThreads } from '../addon/settings.js';
+import { NativeAddonUnavailableError } from '../errors.js';
+import { isNativeKernelRegistered, NATIVE_KERNELS, registerNativeKernels, unregisterNativeKernels } from './register.js';
+import { compare, random } from './test-support.js';
+
+const BUILT = isNativeAvailable();
+/** Set by .ci/native.sh: the addon must be built, so its absence is a failure, not a pass. */
+const REQUIRED = process.env['LMREG_REQUIRE_NATIVE'] === '1';
+
+type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+
+interface Case {
+  batch: number;
+  height: number;
+  width: number;
+  cin: number;
+  cout: number;
+  kernel: number;
+  strides: [number, number];
+  dilations: [number, number];
+  pad: Pad;
+  seed: number;
+}
+
+const effective = (k: number, d: number): number => (k - 1) * d + 1;
+
+/** Conv cases the stock cpu kernels accept: odd sizes, batch 1, strides, pads, dilation. */
+const caseArbitrary = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    height: fc.integer({ min: 1, max: 13 }),
+    width: fc.integer({ min: 1, max: 13 }),
+    cin: fc.integer({ min: 1, max: 7 }),
+    cout: fc.integer({ min: 1, max: 7 }),
+    kernel: fc.constantFrom(1, 3, 5),
+    strides: fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(1, 2)),
+    dilations: fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(1, 2)),
+    pad: fc.oneof(
+      fc.constant<Pad>('same'),
+      fc.constant<Pad>('valid'),
+      fc
+        .tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2))
+        .map(([t, b, l, r]): Pad => [[0, 0], [t, b], [l, r], [0, 0]]),
+    ),
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+  })
+  .map((c): Case => (c.strides[0] > 1 || c.strides[1] > 1 ? { ...c, dilations: [1, 1] } : c))
+  .filter((c) => {
+    const [t, b, l, r] = c.pad === 'same' ? [9, 9, 9, 9] : c.pad === 'valid' ? [0, 0, 0, 0] : [c.pad[1][0], c.pad[1][1], c.pad[2][0], c.pad[2][1]];
+    return (
+      c.height + t + b >= effective(c.kernel, c.dilations[0]) && c.width + l + r >= effective(c.kernel, c.dilations[1])
+    );
+  });
+
+/** Backward cases: tfjs's gradient kernels have no dilation attribute. */
+const backwardArbitrary = caseArbitrary.map((c): Case => ({ ...c, dilations: [1, 1] }));
+
+const shapes = (c: Case) => ({
+  x: [c.batch, c.height, c.width, c.cin] as [number, number, number, number],
+  w: [c.kernel, c.kernel, c.cin, c.cout] as [number, number, number, number],
+});
+
+function convAttrs(c: Case) {
+  return { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations, dimRoundingMode: undefined };
+}
+
+if (!BUILT) {
+  describe('native kernels (addon NOT built: only the failure path is tested here)', () => {
+    it('loading fails with NativeAddonUnavailableError naming the Debian packages and the build command', () => {
+      expect(REQUIRED, 'LMREG_REQUIRE_NATIVE=1 but the addon is not built').toBe(false);
+      expect(() => loadNativeAddon()).toThrow(NativeAddonUnavailableError);
+      expect(() => registerNativeKernels()).toThrow(/libdnnl-dev.*npm run build:native/);
+      expect(isNativeKernelRegistered('Conv2D')).toBe(false);
+    });
+  });
+} else {
+  describe('native kernels (addon built)', () => {
+    beforeAll(async () => {
+      expect(await tf.setBackend('cpu')).toBe(true);
+    });
+    afterEach(() => unregisterNativeKernels());
+
+    it('register, are idempotent and unregister back to the stock kernels', () => {
+      const stock = tf.getKernel('Conv2D', 'cpu');
+      expect(registerNativeKernels()).toEqual(NATIVE_KERNELS);
+      expect(NATIVE_KERNELS).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']));
+      registerNativeKernels();
+      expect(isNativeKernelRegistered('Conv2D')).toBe(true);
+      expect(isNativeKernelRegistered('Conv2DBackpropFilter')).toBe(true);
+      unregisterNativeKernels();
+      expect(isNativeKernelRegistered('Conv2D')).toBe(false);
+      expect(tf.getKernel('Conv2D', 'cpu')).toBe(stock);
+    });
+
+    it('threads: default is every core, settable, validated', () => {
+      const initial = getNativeThreads();
+      expect(initial).toBeGreaterThanOrEqual(1);
+      setNativeThreads(1);
+      expect(getNativeThreads()).toBe(1);
+      setNativeThreads(initial);
+      expect(() => setNativeThreads(0)).toThrow(/integer >= 1/);
+    });
+
+    test.prop([caseArbitrary], { numRuns: 60 })('Conv2D matches the cpu kernel', (c) => {
+      const { x, w } = shapes(c);
+      compare(() => {
+        const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
+        const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+        const y = tf.engine().runKernel('Conv2D', { x: xt, filter: wt }, convAttrs(c) as never) as tf.Tensor;
+        tf.dispose([xt, wt]);
+        return [y];
+      });
+    });
+
+    test.prop([backwardArbitrary], { numRuns: 60 })('Conv2DBackpropInput matches the cpu kernel', (c) => {
+      const { x, w } = shapes(c);
+      const outShape = tf.backend_util.computeConv2DInfo(x, w, c.strides, 1, c.pad).outShape;
+      compare(() => {
+        const dy = tf.tensor4d(random(outShape.reduce((a, b) => a * b), c.seed), outShape);
+        const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+        const attrs = { inputShape: x, strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wt }, attrs as never) as tf.Tensor;
+        tf.dispose([dy, wt]);
+        return [dx];
+      });
+    });
+
+    test.prop([backwardArbitrary], { numRuns: 60 })('Conv2DBackpropFilter matches the cpu kernel', (c) => {
+      const { x, w } = shapes(c);
+      const outShape = tf.backend_util.computeConv2DInfo(x, w, c.strides, 1, c.pad).outShape;
+      compare(() => {
+        const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
+        const dy = tf.tensor4d(random(outShape.reduce((a, b) => a * b), c.seed + 1), outShape);
+        const attrs = { filterShape: w, strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, attrs as never) as tf.Tensor;
+        tf.dispose([xt, dy]);
+        return [dw];
+      });
+    });
+
+    test.prop([backwardArbitrary], { numRuns: 30 })('tf.grads of a conv2d loss match with and without native kernels', (c) => {
+      const { x, w } = shapes(c);
+      compare(() =>
+        tf.tidy(() => {
+          const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
+          const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+          const pad = c.pad === 'same' || c.pad === 'valid' ? c.pad : (c.pad as tf.backend_util.ExplicitPadding);
+          const y = tf.conv2d(xt, wt, c.strides, pad);
+          const r = tf.tensor(random(y.size, c.seed + 2), y.shape);
+          const loss = (a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, pad), r));
+          const [dx, dw] = tf.grads(loss)([xt, wt]);
+          return [y, dx as tf.Tensor, dw as tf.Tensor];
+        }),
+      );
+    });
+
+    // Channel counts equal to oneDNN's block (4, 8, 16: the NHWC buffer is used in place), above
+    // it (32) and ragged (17, 24): every kernel against the stock one, with stride 2 as well.
+    it.each([
+      [4, 8, 1],
+      [8, 16, 1],
+      [16, 16, 1],
+      [16, 16, 2],
+      [32, 16, 1],
+      [17, 24, 2],
+    ])('all three kernels match the cpu ones at C_in=%i C_out=%i stride %i', (cin, cout, stride) => {
+      const c: Case = { batch: 2, height: 9, width: 7, cin, cout, kernel: 3, strides: [stride, stride], dilations: [1, 1], pad: 'same', seed: cin * 31 + cout };
+      const { x, w } = shapes(c);
+      compare(() =>
+        tf.tidy(() => {
+          const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
+          const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+          const y = tf.conv2d(xt, wt, c.strides, 'same');
+          const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, 'same'), tf.sin(y))),
+          )([xt, wt]);
+          return [y, dx as tf.Tensor, dw as tf.Tensor];
+        }),
+      );
+    });
+
+    it('falls back to the stock kernel for NCHW and caches primitives by shape', () => {
+      compare(() =>
+        tf.tidy(() => {
+          const xt = tf.tensor4d(random(2 * 3 * 5 * 5, 7), [2, 3, 5, 5]);
+          const wt = tf.tensor4d(random(3 * 3 * 3 * 4, 8), [3, 3, 3, 4]);
+          return [tf.conv2d(xt, wt, 1, 'same', 'NCHW')];
+        }),
+      );
+      registerNativeKernels();
+      const shape: [number, number, number, number] = [2, 9, 9, 3];
+      const run = () => tf.tidy(() => tf.conv2d(tf.ones(shape) as tf.Tensor4D, tf.ones([3, 3, 3, 5]) as tf.Tensor4D, 1, 'same').dataSync());
+      run();
+      const size = nativeCacheSize();
+      run();
+      expect(nativeCacheSize()).toBe(size);
+    });
+
+    it('each kernel really runs on oneDNN (one cached primitive per kernel and shape)', () => {
+      registerNativeKernels();
+      clearNativeCache();
+      tf.tidy(() => {
+        const x = tf.ones([1, 6, 6, 2]) as tf.Tensor4D;
+        const w = tf.ones([3, 3, 2, 4]) as tf.Tensor4D;
+        tf.conv2d(x, w, 1, 'same').dataSync();
+        expect(nativeCacheSize()).toBe(1);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, w]);
+        expect(nativeCacheSize()).toBe(3); // the forward in tf.grads reuses the cached primitive
+        // Every dx entry counts its 3x3 window's in-bounds taps times 4 output channels.
+        expect(dx?.dataSync()[0]).toBeCloseTo(16, 5);
+        expect(dw?.dataSync()[4 * 8]).toBeCloseTo(36, 5);
+      });
+    });
+  });
+}

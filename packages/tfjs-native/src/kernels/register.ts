@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { loadNativeAddon } from '../addon/load.js';
+import { CpuBackendMissingError } from '../errors.js';
+import { nativeConv2dBackpropFilterConfig, nativeConv2dBackpropInputConfig, nativeConv2dConfig } from './conv2d.js';
+import { nativePoolConfig, nativePoolGradConfig } from './pool.js';
+
+/** Kernel names `registerNativeKernels()` installs for the `cpu` backend. */
+export const NATIVE_KERNELS: readonly string[] = [
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'AvgPool',
+  'AvgPoolGrad',
+  'MaxPool',
+  'MaxPoolGrad',
+];
+
+const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
+  Conv2D: nativeConv2dConfig,
+  Conv2DBackpropInput: nativeConv2dBackpropInputConfig,
+  Conv2DBackpropFilter: nativeConv2dBackpropFilterConfig,
+  AvgPool: (fallback) => nativePoolConfig('AvgPool', fallback),
+  AvgPoolGrad: (fallback) => nativePoolGradConfig('AvgPoolGrad', fallback),
+  MaxPool: (fallback) => nativePoolConfig('MaxPool', fallback),
+  MaxPoolGrad: (fallback) => nativePoolGradConfig('MaxPoolGrad', fallback),
+};
+
+/** The cpu backend's own kernels, kept to restore and as fallbacks. */
+const originals = new Map<string, KernelConfig>();
+const installed = new Map<string, KernelConfig>();
+
+const current = (kernelName: string): KernelConfig | undefined =>
+  tf.getKernel(kernelName, 'cpu') as KernelConfig | undefined;
+
+/**
+ * Replaces the `cpu` backend's `Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter`, `AvgPool`,
+ * `AvgPoolGrad`, `MaxPool` and `MaxPoolGrad` with oneDNN kernels (the originals are kept for
+ * `unregisterNativeKernels` and as fallbacks for NCHW or non-float32 inputs). Idempotent.
+ *
+ * The kernels extend `cpu` instead of defining a new backend: tensors stay in the cpu backend's
+ * data storage (plain Float32Arrays), which the addon reads and writes in place, so every other op
+ * keeps working and nothing is copied between backends.
+ *
+ * Call it after importing `@tensorflow/tfjs-backend-cpu`.
+ *
+ * @returns the kernel names that are now native.
+ * @throws NativeAddonUnavailableError when the addon is not built (the message says how to build it).
+ * @throws CpuBackendMissingError when the cpu backend's kernels are not registered.
+ */
+export function registerNativeKernels(): readonly string[] {
+  loadNativeAddon();
+  for (const kernelName of NATIVE_KERNELS) {
+    if (current(kernelName) === undefined && !originals.has(kernelName)) throw new CpuBackendMissingError();
+  }
+  for (const kernelName of NATIVE_KERNELS) {
+    const existing = current(kernelName);
+    if (existing !== undefined && existing === installed.get(kernelName)) continue;
+    if (existing !== undefined) {
+      originals.set(kernelName, existing);
+      tf.unregisterKernel(kernelName, 'cpu');
+    }
+    const original = originals.get(kernelName);
+    const factory = factories[kernelName];
+    if (original === undefined || factory === undefined) throw new CpuBackendMissingError();
+    tf.registerKernel(factory(original.kernelFunc));
+    const registered = current(kernelName);
+    if (registered !== undefined) installed.set(kernelName, registered);
+  }
+  return NATIVE_KERNELS;
+}
+
+/** Puts the cpu backend's own kernels back. A no-op when the native ones are not registered. */
+export function unregisterNativeKernels(): void {
+  for (const kernelName of NATIVE_KERNELS) {
+    if (!installed.has(kernelName)) continue;
+    if (current(kernelName) !== undefined) tf.unregisterKernel(kernelName, 'cpu');
+    const original = originals.get(kernelName);
+    if (original !== undefined) tf.registerKernel(original);
+    installed.delete(kernelName);
+  }
+}
+
+/** True when the native `kernelName` is the one registered for the cpu backend. */
+export function isNativeKernelRegistered(kernelName: string): boolean {
+  const existing = current(kernelName);
+  return existing !== undefined && existing === installed.get(kernelName);
+}

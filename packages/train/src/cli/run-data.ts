@@ -1,0 +1,36 @@
+import type { SearchConfig } from '../config/search-config.js';
+import { loadDataset } from '../data/datasets.js';
+import { takeSubset } from '../data/split.js';
+import type { DatasetSplit } from '../data/types.js';
+import type { NetworkShape } from '../search/standalone.js';
+
+/** The data of a run, built exactly as `runSearch` builds it. */
+export interface RunData {
+  /** `takeSubset(train, trainSubset, seed)`: what stand-alone networks train on. */
+  readonly train: DatasetSplit;
+  /** `takeSubset(test, testSubset, seed)`: what every accuracy of the run is measured on. */
+  readonly test: DatasetSplit;
+  readonly shape: NetworkShape;
+  /** Folder the data set was read from. */
+  readonly source: string;
+}
+
+/**
+ * Loads the data set of a search config and takes the same training and test subsets as
+ * `runSearch` (same dataset, image size, subset sizes and seed), so that accuracies computed by
+ * `lmreg standalone` and `lmreg eval` are comparable with a search run's.
+ */
+export async function loadRunData(config: SearchConfig): Promise<RunData> {
+  const dataset = await loadDataset(config.dataset, {
+    ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
+    resize: { height: config.imageSize, width: config.imageSize },
+  });
+  const train = takeSubset(dataset.train, Math.min(config.trainSubset, dataset.train.n), config.seed);
+  const test = takeSubset(dataset.test, Math.min(config.testSubset, dataset.test.n), config.seed);
+  return {
+    train,
+    test,
+    shape: { channels: config.channels, cells: config.cells, classes: dataset.classes.length, inputChannels: train.channels },
+    source: dataset.source.dir,
+  };
+}
