@@ -23,6 +23,16 @@ export function formatSearchSummary(result: SearchResult, outDir: string): strin
     );
   }
   lines.push('');
+  for (const v of result.variants) {
+    const top = v.search.top[0];
+    if (top === undefined) continue;
+    const truth = top.groundTruth === undefined ? 'not trained alone' : `${pct(top.groundTruth)} % trained alone`;
+    lines.push(
+      `search (${v.search.sampler}, ${v.search.evaluated} architectures evaluated on the ${v.name === 'landmarks' ? 'landmark' : 'baseline'} super-net): ` +
+        `${top.arch} (super-net ${pct(top.supernetAccuracy)} %, ${truth})`,
+    );
+  }
+  lines.push('');
   lines.push(`S-KdT is measured on the held-out architectures only (never the landmarks). Run folder: ${outDir}`);
   lines.push('');
   return lines.join('\n');
