@@ -2,6 +2,7 @@ import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 import { assertDartsGenotype, DARTS_OPS, dartsParamCount, type DartsLikeGenotype } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { networkOptionReader } from './network-options.js';
 import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, depthwiseConvTorch, maxPoolTorch } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { type Initializer, VariableStore } from './variable-store.js';
@@ -55,25 +56,14 @@ interface CellPlan {
 
 const KAIMING: Initializer = { kind: 'kaiming-normal-fan-out' };
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`DARTS network option '${name}' must be a positive integer, got ${String(value)}.`);
-  }
-  return value;
-}
 
 function resolveOptions(options: DartsNetworkBuildOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('DARTS network options must be an object with at least { seed }.');
-  }
-  if (!Number.isSafeInteger(options.seed)) {
-    throw new InvalidArgumentError(`DARTS network option 'seed' must be an integer, got ${String(options.seed)}.`);
-  }
+  const positiveInt = networkOptionReader('DARTS', options);
   return {
-    channels: positiveInt('channels', options.channels ?? 36),
-    layers: positiveInt('layers', options.layers ?? 20),
-    classes: positiveInt('classes', options.classes ?? 10),
-    inputChannels: positiveInt('inputChannels', options.inputChannels ?? 3),
+    channels: positiveInt('channels', options.channels, 36),
+    layers: positiveInt('layers', options.layers, 20),
+    classes: positiveInt('classes', options.classes, 10),
+    inputChannels: positiveInt('inputChannels', options.inputChannels, 3),
     auxiliary: options.auxiliary ?? false,
     seed: options.seed,
   };

@@ -10,6 +10,7 @@ import {
 } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { networkOptionReader } from './network-options.js';
 import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { type Initializer, VariableStore } from './variable-store.js';
@@ -37,26 +38,15 @@ interface ResolvedOptions {
 const KAIMING: Initializer = { kind: 'kaiming-normal-fan-out' };
 const STAGES = 4;
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`depth network option '${name}' must be a positive integer, got ${String(value)}.`);
-  }
-  return value;
-}
 
 function resolveOptions(options: DepthNetworkOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('depth network options must be an object with at least { seed }.');
-  }
-  if (!Number.isSafeInteger(options.seed)) {
-    throw new InvalidArgumentError(`depth network option 'seed' must be an integer, got ${String(options.seed)}.`);
-  }
-  const features = positiveInt('features', options.features ?? 32);
+  const positiveInt = networkOptionReader('depth', options);
+  const features = positiveInt('features', options.features, 32);
   if (features % 2 !== 0) throw new InvalidArgumentError(`depth network option 'features' must be even, got ${features}.`);
   return {
-    encoderChannels: positiveInt('encoderChannels', options.encoderChannels ?? 16),
+    encoderChannels: positiveInt('encoderChannels', options.encoderChannels, 16),
     features,
-    inputChannels: positiveInt('inputChannels', options.inputChannels ?? 3),
+    inputChannels: positiveInt('inputChannels', options.inputChannels, 3),
     space: options.space ?? 'depth-v2-nonsync',
     seed: options.seed,
   };

@@ -2,6 +2,7 @@ import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 import { nb101ParamCount, nb101Prune, type Nb101Spec } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { networkOptionReader } from './network-options.js';
 import { batchNormBatchStats, conv2dTorch, maxPoolTorch } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { type Initializer, VariableStore } from './variable-store.js';
@@ -42,26 +43,15 @@ const OP_KEY: Readonly<Record<string, 'conv3x3' | 'conv1x1' | undefined>> = {
   'conv1x1-bn-relu': 'conv1x1',
 };
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`NB101 network option '${name}' must be a positive integer, got ${String(value)}.`);
-  }
-  return value;
-}
 
 function resolveOptions(options: Nb101NetworkOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('NB101 network options must be an object with at least { seed }.');
-  }
-  if (!Number.isSafeInteger(options.seed)) {
-    throw new InvalidArgumentError(`NB101 network option 'seed' must be an integer, got ${String(options.seed)}.`);
-  }
+  const positiveInt = networkOptionReader('NB101', options);
   return {
-    stem: positiveInt('stem', options.stem ?? 128),
-    stacks: positiveInt('stacks', options.stacks ?? 3),
-    modulesPerStack: positiveInt('modulesPerStack', options.modulesPerStack ?? 3),
-    classes: positiveInt('classes', options.classes ?? 10),
-    inputChannels: positiveInt('inputChannels', options.inputChannels ?? 3),
+    stem: positiveInt('stem', options.stem, 128),
+    stacks: positiveInt('stacks', options.stacks, 3),
+    modulesPerStack: positiveInt('modulesPerStack', options.modulesPerStack, 3),
+    classes: positiveInt('classes', options.classes, 10),
+    inputChannels: positiveInt('inputChannels', options.inputChannels, 3),
     seed: options.seed,
   };
 }

@@ -1,6 +1,7 @@
 import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { networkOptionReader } from './network-options.js';
 import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { VariableStore } from './variable-store.js';
@@ -55,25 +56,14 @@ interface ResolvedOptions {
   readonly seed: number;
 }
 
-function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`NB201 network option '${name}' must be a positive integer, got ${String(value)}.`);
-  }
-  return value;
-}
 
 function resolveOptions(options: Nb201NetworkOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('NB201 network options must be an object with at least { seed }.');
-  }
-  if (!Number.isSafeInteger(options.seed)) {
-    throw new InvalidArgumentError(`NB201 network option 'seed' must be an integer, got ${String(options.seed)}.`);
-  }
+  const positiveInt = networkOptionReader('NB201', options);
   return {
-    channels: positiveInt('channels', options.channels ?? 16),
-    cells: positiveInt('cells', options.cells ?? 5),
-    classes: positiveInt('classes', options.classes ?? 10),
-    inputChannels: positiveInt('inputChannels', options.inputChannels ?? 3),
+    channels: positiveInt('channels', options.channels, 16),
+    cells: positiveInt('cells', options.cells, 5),
+    classes: positiveInt('classes', options.classes, 10),
+    inputChannels: positiveInt('inputChannels', options.inputChannels, 3),
     seed: options.seed,
   };
 }
