@@ -16,6 +16,8 @@ export interface NaoSamplerOptions {
   readonly random?: number;
   /** Best evaluated architectures whose embeddings are moved each round. Default 20. */
   readonly seeds?: number;
+  /** Best evaluated architectures kept in the model's training pool, besides the last round's new and random ones. Default 100 (the notes' top-100). */
+  readonly pool?: number;
   /** Embedding and LSTM width. Default 16. */
   readonly hidden?: number;
   /** Full-batch Adam steps training the model each round. Default 100. */
@@ -30,6 +32,7 @@ const SPECS: Readonly<Record<string, NumberOptionSpec>> = {
   perRound: { default: 10, integer: true, min: 1 },
   random: { default: 5, integer: true, min: 0 },
   seeds: { default: 20, integer: true, min: 1 },
+  pool: { default: 100, integer: true, min: 1 },
   hidden: { default: 16, integer: true, min: 1 },
   trainSteps: { default: 100, integer: true, min: 1 },
   stepSize: { default: 1, integer: false, min: 0, exclusiveMin: true },
@@ -41,10 +44,12 @@ const SPECS: Readonly<Record<string, NumberOptionSpec>> = {
  * LSTM encoder with an L2-normalised embedding, MLP predictor, LSTM decoder, trained on the
  * fitness of everything evaluated (0.8 MSE + 0.2 reconstruction NLL, Adam 1e-3); new candidates
  * by gradient steps on the best architectures' embeddings, decoded greedily; each round adds
- * `random` random architectures. Smaller than the paper's (hidden 16, one layer, every evaluated
- * architecture kept in the pool instead of top-100 old + new + random). Needs a tfjs backend with
- * gradients. Not in the built-in registry (the contract suite runs without a tfjs backend):
- * `registerSampler({ name: 'nao', ... create: createNaoSampler })` where a backend is set up.
+ * `random` random architectures; the model trains on the pool of the top `pool` (100) evaluated
+ * architectures plus the last round's new and random ones, as in the notes. Smaller than the
+ * paper's model (hidden 16, one layer). Needs a tfjs backend with gradients. Not in the built-in
+ * registry (the contract suite runs without a tfjs backend, and NAO's model training makes it too
+ * slow there): `registerSampler({ name: 'nao', ... create: createNaoSampler })` where a backend is
+ * set up; `lmreg search --sampler nao` creates it directly.
  */
 export function createNaoSampler<A = unknown>(options: NaoSamplerOptions = {}): Sampler<A> {
   return new UniformPathSampler<A>(
@@ -53,7 +58,7 @@ export function createNaoSampler<A = unknown>(options: NaoSamplerOptions = {}): 
     (context, o) =>
       naoSearch(context, {
         initial: o['initial'] as number, perRound: o['perRound'] as number, random: o['random'] as number,
-        seeds: o['seeds'] as number, hidden: o['hidden'] as number, trainSteps: o['trainSteps'] as number,
+        seeds: o['seeds'] as number, pool: o['pool'] as number, hidden: o['hidden'] as number, trainSteps: o['trainSteps'] as number,
         stepSize: o['stepSize'] as number,
       }),
     options,

@@ -10,6 +10,8 @@ export interface NaoSearchOptions {
   readonly initial: number;
   readonly perRound: number;
   readonly random: number;
+  /** Best evaluated architectures kept in the training pool (plus the last round's). */
+  readonly pool: number;
   readonly seeds: number;
   readonly hidden: number;
   readonly trainSteps: number;
@@ -175,8 +177,13 @@ export async function naoSearch<A>(context: SearchContext<A>, options: NaoSearch
   const { space, rng, evaluator } = context;
   if (!ensureGradients()) throw new Error('tfjs gradients are not registered; NAO cannot train its model.');
   await evaluateRandom(context, Math.min(options.initial, evaluator.remaining));
+  // NAO's pool: the top `pool` architectures evaluated so far plus everything the last round
+  // added (its decoded and random architectures); the model is trained on the pool only.
+  let lastRound = new Set(evaluator.history().map((p) => space.format(p.arch)));
   while (evaluator.remaining > 0) {
-    const history = evaluator.history();
+    const all = evaluator.history();
+    const top = new Set([...all].sort((a, b) => b.fitness - a.fitness).slice(0, options.pool).map((p) => space.format(p.arch)));
+    const history = all.filter((p) => top.has(space.format(p.arch)) || lastRound.has(space.format(p.arch)));
     const model = new NaoModel(space.encodingBounds, options.hidden, rng);
     const optimizer = tf.train.adam(1e-3);
     const candidates: A[] = [];
@@ -225,6 +232,7 @@ export async function naoSearch<A>(context: SearchContext<A>, options: NaoSearch
       model.dispose();
     }
     const before = evaluator.used;
+    const countBefore = evaluator.history().length;
     for (const arch of candidates) {
       if (evaluator.remaining <= 0) break;
       await evaluator.evaluate(arch);
@@ -232,5 +240,6 @@ export async function naoSearch<A>(context: SearchContext<A>, options: NaoSearch
     await evaluateRandom(context, Math.min(options.random, evaluator.remaining));
     if (evaluator.used === before) await evaluateRandom(context, Math.min(1, evaluator.remaining));
     if (evaluator.used === before) break; // the space is exhausted
+    lastRound = new Set(evaluator.history().slice(countBefore).map((p) => space.format(p.arch)));
   }
 }

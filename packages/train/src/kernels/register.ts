@@ -4,6 +4,7 @@ import { BackendUnavailableError } from '../backend/backend-unavailable-error.js
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv-backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { avgPoolGradConfig, maxPoolGradConfig } from './pool-grad.js';
+import { unsortedSegmentSumConfig } from './segment-sum.js';
 import { fastTileConfig } from './tile.js';
 
 /** Backends that get training kernels from `registerTrainingKernels`. */
@@ -19,6 +20,7 @@ export const TRAINING_KERNELS: Readonly<Record<TrainingKernelBackend, readonly s
     tf.AvgPoolGrad,
     tf.MaxPoolGrad,
     tf.Tile,
+    tf.UnsortedSegmentSum,
   ],
   cpu: [tf.AvgPoolGrad],
 };
@@ -44,6 +46,7 @@ function configsFor(backendName: TrainingKernelBackend): KernelConfig[] {
     avgPoolGradConfig('wasm'),
     maxPoolGradConfig('wasm'),
     fastTileConfig('wasm', tileFallback),
+    unsortedSegmentSumConfig('wasm'),
   ];
 }
 
@@ -54,7 +57,8 @@ function configsFor(backendName: TrainingKernelBackend): KernelConfig[] {
  * - `wasm`: `Conv2DBackpropInput` and `Conv2DBackpropFilter` (missing or a scalar loop in
  *   tfjs-backend-wasm 4.22) and both depthwise backprops (missing) built from the backend's
  *   XNNPACK convolutions and matrix products; `AvgPoolGrad` and `MaxPoolGrad` as fast loops; a
- *   memcpy-based `Tile` (used by `tf.batchNorm`'s gradient).
+ *   memcpy-based `Tile` (used by `tf.batchNorm`'s gradient); `UnsortedSegmentSum` (missing; used
+ *   by `tf.gather`'s gradient).
  * - `cpu`: `AvgPoolGrad` only, fixed to match the forward pass (see `avgPoolGradValues`).
  *
  * Call it after importing the backend package (`selectBackend` does both).
