@@ -2,16 +2,16 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 
 import { createRng, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
 import { dartsParamCount, type DartsGenotype, type DartsLikeGenotype, getSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { createSgd } from '../optim/sgd.js';
 import { avgPoolExcludePad, depthwiseConvTorch, maxPoolTorch } from './layers.js';
 import { createDartsNetwork, createDartsSupernet, dartsNetworkBuilder } from './darts-network.js';
 import { getNetworkBuilder } from './registry.js';
 import { trainStep } from './train-step.js';
+import { trainableCount, useCpuWithLeakCheck } from './test-support.js';
 
 const TINY = { channels: 4, layers: 5, classes: 10, seed: 1 } as const;
 const space = getSpace<DartsGenotype>('darts');
@@ -71,23 +71,8 @@ function genotypeRows(): Row[] {
     }));
 }
 
-function trainableCount(net: { allVariables(): ReadonlyMap<string, tf.Variable> }): number {
-  let total = 0;
-  for (const v of net.allVariables().values()) if (v.trainable) total += v.size;
-  return total;
-}
 
-let before = 0;
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  expect(ensureGradients()).toBe(true);
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useCpuWithLeakCheck();
 
 describe('DARTS networks', () => {
   it('is registered; the super-net maps [2, 8, 8, 3] images to [2, 10] logits for sampled genotypes', () => {

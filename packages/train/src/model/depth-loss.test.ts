@@ -1,23 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { fc, test } from '@fast-check/vitest';
 import { InvalidArgumentError } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ssiLoss } from './depth-loss.js';
+import { useCpuWithLeakCheck } from './test-support.js';
 
-let before = 0;
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  expect(ensureGradients()).toBe(true);
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useCpuWithLeakCheck();
 
 function value(t: tf.Scalar): number {
   const v = t.dataSync()[0] ?? NaN;

@@ -1,14 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
 import { type DepthArch, type DepthBlock, getSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { createSgd } from '../optim/sgd.js';
 import { ssiLoss } from './depth-loss.js';
 import { createDepthNetwork, createDepthSupernet, depthNetworkBuilders, interpolate2x } from './depth-network.js';
 import { getNetworkBuilder } from './registry.js';
+import { trainableCount, useCpuWithLeakCheck } from './test-support.js';
 
 const TINY = { encoderChannels: 2, features: 4, seed: 1 } as const;
 const v2nonsync = getSpace<DepthArch>('depth-v2-nonsync');
@@ -17,23 +17,8 @@ function block(ops: DepthBlock['ops'], upsample: DepthBlock['upsample']): DepthB
   return { ops, upsample };
 }
 
-function trainableCount(net: { allVariables(): ReadonlyMap<string, tf.Variable> }): number {
-  let total = 0;
-  for (const v of net.allVariables().values()) if (v.trainable) total += v.size;
-  return total;
-}
 
-let before = 0;
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  expect(ensureGradients()).toBe(true);
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useCpuWithLeakCheck();
 
 describe('depth fusion-block networks', () => {
   it('are registered for the four depth spaces and give a dense [batch, h, w] map for every upsampling op', () => {

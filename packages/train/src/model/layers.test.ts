@@ -1,21 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { ensureGradients } from '@lmreg/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn } from './layers.js';
+import { useCpuWithLeakCheck } from './test-support.js';
 
-let before = 0;
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  expect(ensureGradients()).toBe(true);
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useCpuWithLeakCheck();
 
 /** Reference: mean of the in-image pixels of each 3x3 window (count_include_pad=False). */
 function referenceAvgPool(x: number[][]): number[][] {

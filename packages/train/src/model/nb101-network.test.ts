@@ -2,15 +2,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 
 import { createRng, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
 import { getSpace, nb101ParamCount, type Nb101Spec } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { createSgd } from '../optim/sgd.js';
 import { createNb101Network, createNb101Supernet, nb101NetworkBuilder } from './nb101-network.js';
 import { getNetworkBuilder } from './registry.js';
 import { trainStep } from './train-step.js';
+import { trainableCount, useCpuWithLeakCheck } from './test-support.js';
 
 const TINY = { stem: 4, stacks: 3, modulesPerStack: 1, classes: 10, seed: 1 } as const;
 const space = getSpace<Nb101Spec>('nb101');
@@ -28,23 +28,8 @@ function anchors(): { name: string; spec: Nb101Spec; params: number }[] {
   });
 }
 
-function trainableCount(net: { allVariables(): ReadonlyMap<string, tf.Variable> }): number {
-  let total = 0;
-  for (const v of net.allVariables().values()) if (v.trainable) total += v.size;
-  return total;
-}
 
-let before = 0;
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  expect(ensureGradients()).toBe(true);
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useCpuWithLeakCheck();
 
 describe('NB101 networks', () => {
   it('is registered and maps [2, 8, 8, 3] images to [2, 10] logits for many sampled cells (super-net and stand-alone)', () => {

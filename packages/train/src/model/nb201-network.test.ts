@@ -1,11 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { softmaxCrossEntropy } from './train-step.js';
 import { assertNb201Arch, createNb201Network, createNb201Supernet, NB201_OPS, type Nb201Op } from './nb201-network.js';
+import { useCpuWithLeakCheck } from './test-support.js';
 
 const TINY = { channels: 4, cells: 1, classes: 10, seed: 1 } as const;
 
@@ -20,17 +20,7 @@ function formula(arch: readonly string[], classes: 10 | 100): number {
   return (classes === 10 ? 73306 : 79156) + 243040 * n3 + 28000 * n1;
 }
 
-let before = 0;
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  expect(ensureGradients()).toBe(true);
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useCpuWithLeakCheck();
 
 describe('NB201 super-net: shapes and validation', () => {
   it('maps [4, 8, 8, 3] images to [4, classes] logits for many paths', () => {

@@ -1,12 +1,12 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { createSgd } from '../optim/sgd.js';
 import { createNb201Supernet, NB201_OPS, type Nb201Op } from './nb201-network.js';
 import { evaluate, softmaxCrossEntropy, trainStep } from './train-step.js';
+import { useCpuWithLeakCheck } from './test-support.js';
 
 const TINY = { channels: 4, cells: 1, classes: 10, seed: 7 } as const;
 
@@ -22,17 +22,7 @@ function randomArch(rng: ReturnType<typeof createRng>): Nb201Op[] {
   return Array.from({ length: 6 }, () => rng.pick(NB201_OPS));
 }
 
-let before = 0;
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-  expect(ensureGradients()).toBe(true);
-});
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+const leakCheck = useCpuWithLeakCheck();
 
 describe('softmaxCrossEntropy', () => {
   it('is the mean negative log-softmax of the label', () => {
@@ -212,7 +202,7 @@ describe('trainStep', () => {
     }
     // Momentum buffers appear the first time a variable gets a gradient; after that the count is flat.
     const buffers = Object.keys(opt.state().momentum).length;
-    expect(counts.at(-1)).toBe(before + 2 + net.allVariables().size + buffers);
+    expect(counts.at(-1)).toBe(leakCheck.tensorsAtStart() + 2 + net.allVariables().size + buffers);
     tf.dispose([x, y]);
     opt.dispose();
     net.dispose();
