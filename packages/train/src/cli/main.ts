@@ -156,7 +156,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 1);
     }
     if (isLmregError(error)) {
-      io.err(`lmreg: ${error.message}\n`);
+      io.err(`${error.message.startsWith('lmreg ') ? '' : 'lmreg: '}${error.message}\n`);
       return 2;
     }
     throw error;
