@@ -1,10 +1,11 @@
-import { createRng, createRngFromState, InvalidArchitectureError, InvalidArgumentError, type Rng } from '@lmreg/common';
+import { createRng, createRngFromState, InvalidArgumentError, type Rng } from '@lmreg/common';
 import { ensureGradients } from '@lmreg/core';
 import type { SearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { BudgetedEvaluator } from '../internal/budgeted-evaluator.js';
 import { mixSeed } from '../internal/hash.js';
+import { readSamplerState } from '../internal/sampler-state.js';
 import { resolveNumberOptions } from '../internal/options.js';
 import type { NumberOptionSpec } from '../internal/options.js';
 import { SamplerLifecycleError } from '../sampler/errors.js';
@@ -304,29 +305,8 @@ export class GdasSampler<A = unknown> implements Sampler<A> {
 
   loadState(state: SamplerState): void {
     const bound = this.#require('loadState');
-    const bad = (what: string): never => {
-      throw new InvalidArgumentError(`gdas.loadState: ${what}; pass the unmodified JSON from sampler.state().`);
-    };
-    const s: unknown = state;
-    if (s === null || typeof s !== 'object' || Array.isArray(s)) bad('the state must be an object');
-    const o = s as Record<string, unknown>;
-    if (o['format'] !== 'lmreg-sampler-state') bad(`'format' must be 'lmreg-sampler-state', got ${JSON.stringify(o['format'])}`);
-    if (o['version'] !== 1) bad(`unsupported state version ${JSON.stringify(o['version'])} (this version reads 1)`);
-    if (o['sampler'] !== this.name) bad(`the state was written by sampler ${JSON.stringify(o['sampler'])}, not 'gdas'; load it into getSampler(${JSON.stringify(o['sampler'])})`);
-    if (o['space'] !== bound.space.name) bad(`the state is for space ${JSON.stringify(o['space'])} but init used '${bound.space.name}'; call init with that space first`);
-    let options: Record<string, number>;
-    try {
-      options = resolve(o['options']);
-    } catch (error) {
-      throw new InvalidArgumentError(`gdas.loadState: bad 'options': ${(error as Error).message}`, { cause: error });
-    }
-    const pathSeed = o['pathSeed'];
-    if (!Number.isSafeInteger(pathSeed)) bad(`'pathSeed' must be an integer, got ${JSON.stringify(pathSeed)}`);
-    const searchRng = o['searchRng'];
-    if (!Array.isArray(searchRng) || searchRng.length !== 4 || !searchRng.every((x) => Number.isInteger(x))) {
-      bad(`'searchRng' must be the 4 integers of Rng.state(), got ${JSON.stringify(searchRng)}`);
-    }
-    const extra = o['extra'] as Record<string, unknown> | undefined;
+    const { raw, options, pathSeed, searchRng, records, order, bad } = readSamplerState('gdas', bound.space, state, resolve);
+    const extra = raw['extra'] as Record<string, unknown> | undefined;
     const bounds = bound.space.encodingBounds;
     const matrix = (name: string): number[][] => {
       const value = extra?.[name];
@@ -342,29 +322,9 @@ export class GdasSampler<A = unknown> implements Sampler<A> {
     const v = matrix('v');
     const t = extra?.['t'];
     if (!Number.isSafeInteger(t) || (t as number) < 0) bad(`'extra.t' must be a non-negative integer (Adam steps), got ${JSON.stringify(t)}`);
-    const evaluated = o['evaluated'];
-    if (!Array.isArray(evaluated)) bad(`'evaluated' must be an array of [arch, fitness] pairs`);
-    const records = new Map<string, number>();
-    const order: [string, number][] = [];
-    (evaluated as unknown[]).forEach((entry, i) => {
-      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || !Number.isFinite(entry[1])) {
-        bad(`'evaluated[${i}]' must be [formatted architecture, finite fitness], got ${JSON.stringify(entry)}`);
-      }
-      const [text, fitness] = entry as [string, number];
-      let key: string;
-      try {
-        key = bound.space.format(bound.space.parse(text));
-      } catch (error) {
-        if (!(error instanceof InvalidArchitectureError)) throw error;
-        throw new InvalidArgumentError(`gdas.loadState: 'evaluated[${i}]' is not an architecture of '${bound.space.name}': ${error.message}`, { cause: error });
-      }
-      if (records.has(key)) bad(`'evaluated' lists ${key} twice`);
-      records.set(key, fitness);
-      order.push([key, fitness]);
-    });
     this.#options = options;
     this.#bound = {
-      space: bound.space, pathSeed: pathSeed as number, searchRng: [...(searchRng as number[])],
+      space: bound.space, pathSeed, searchRng,
       logits, m, v, t: t as number, records, order,
     };
   }

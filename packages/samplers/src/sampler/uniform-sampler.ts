@@ -1,7 +1,8 @@
-import { createRng, createRngFromState, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
+import { createRng, createRngFromState, InvalidArgumentError } from '@lmreg/common';
 import type { SearchSpace } from '@lmreg/spaces';
 
 import { BudgetedEvaluator } from '../internal/budgeted-evaluator.js';
+import { readSamplerState } from '../internal/sampler-state.js';
 import { mixSeed } from '../internal/hash.js';
 import type { SearchContext } from '../search/strategy.js';
 import { SamplerLifecycleError } from './errors.js';
@@ -102,51 +103,8 @@ export class UniformPathSampler<A> implements Sampler<A> {
 
   loadState(state: SamplerState): void {
     const bound = this.#require('loadState');
-    const bad = (what: string): never => {
-      throw new InvalidArgumentError(`${this.name}.loadState: ${what}; pass the unmodified JSON from sampler.state().`);
-    };
-    const s: unknown = state;
-    if (s === null || typeof s !== 'object' || Array.isArray(s)) bad('the state must be an object');
-    const o = s as Record<string, unknown>;
-    if (o['format'] !== 'lmreg-sampler-state') bad(`'format' must be 'lmreg-sampler-state', got ${JSON.stringify(o['format'])}`);
-    if (o['version'] !== 1) bad(`unsupported state version ${JSON.stringify(o['version'])} (this version reads 1)`);
-    if (o['sampler'] !== this.name) bad(`the state was written by sampler ${JSON.stringify(o['sampler'])}, not '${this.name}'; load it into getSampler(${JSON.stringify(o['sampler'])})`);
-    if (o['space'] !== bound.space.name) bad(`the state is for space ${JSON.stringify(o['space'])} but init used '${bound.space.name}'; call init with that space first`);
-    let options: Record<string, number>;
-    try {
-      options = this.#resolve(o['options']);
-    } catch (error) {
-      throw new InvalidArgumentError(`${this.name}.loadState: bad 'options': ${(error as Error).message}`, { cause: error });
-    }
-    const pathSeed = o['pathSeed'];
-    if (!Number.isSafeInteger(pathSeed)) bad(`'pathSeed' must be an integer, got ${JSON.stringify(pathSeed)}`);
-    const searchRng = o['searchRng'];
-    if (!Array.isArray(searchRng) || searchRng.length !== 4 || !searchRng.every((x) => Number.isInteger(x))) {
-      bad(`'searchRng' must be the 4 integers of Rng.state(), got ${JSON.stringify(searchRng)}`);
-    }
-    const evaluated = o['evaluated'];
-    if (!Array.isArray(evaluated)) bad(`'evaluated' must be an array of [arch, fitness] pairs`);
-    const records = new Map<string, number>();
-    const order: [string, number][] = [];
-    (evaluated as unknown[]).forEach((entry, i) => {
-      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || !Number.isFinite(entry[1])) {
-        bad(`'evaluated[${i}]' must be [formatted architecture, finite fitness], got ${JSON.stringify(entry)}`);
-      }
-      const [text, fitness] = entry as [string, number];
-      let key: string;
-      try {
-        key = bound.space.format(bound.space.parse(text));
-      } catch (error) {
-        if (!(error instanceof InvalidArchitectureError)) throw error;
-        throw new InvalidArgumentError(`${this.name}.loadState: 'evaluated[${i}]' is not an architecture of '${bound.space.name}': ${error.message}`, {
-          cause: error,
-        });
-      }
-      if (records.has(key)) bad(`'evaluated' lists ${key} twice`);
-      records.set(key, fitness);
-      order.push([key, fitness]);
-    });
+    const { options, pathSeed, searchRng, records, order } = readSamplerState(this.name, bound.space, state, (raw) => this.#resolve(raw));
     this.#options = options;
-    this.#bound = { space: bound.space, pathSeed: pathSeed as number, searchRng: [...(searchRng as number[])], records, order };
+    this.#bound = { space: bound.space, pathSeed, searchRng, records, order };
   }
 }
