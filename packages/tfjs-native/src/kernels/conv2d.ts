@@ -53,6 +53,24 @@ function run(kernelName: string, op: ConvOp, geometry: Int32Array, a: Float32Arr
 
 const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
+/** The attributes tfjs passes to the three Conv2D kernels (backprops carry no dilations). */
+interface ConvAttrs {
+  readonly strides: number | [number, number];
+  readonly pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  readonly dataFormat: 'NHWC' | 'NCHW';
+  readonly dilations?: number | [number, number];
+  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** tfjs's convolution geometry for input `xShape` and filter `filterShape` under `attrs`. */
+function convInfo(xShape: Shape4, filterShape: Shape4, attrs: unknown): backend_util.Conv2DInfo {
+  const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as ConvAttrs;
+  return backend_util.computeConv2DInfo(
+    xShape, filterShape, strides, dilations ?? 1, pad, dimRoundingMode, false,
+    backend_util.convertConv2DDataFormat(dataFormat),
+  );
+}
+
 /**
  * tfjs `Conv2D` on oneDNN for the cpu backend. Reads x and the filter from the cpu backend's data
  * storage without copying and writes y into a new Float32Array handed to `makeTensorInfo`.
@@ -67,17 +85,7 @@ export function nativeConv2dConfig(fallback: KernelFunc): KernelConfig {
       const backend = args.backend as unknown as CpuBackendLike;
       const x = inputs['x'] as TensorInfo;
       const filter = inputs['filter'] as TensorInfo;
-      const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as {
-        strides: number | [number, number];
-        pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-        dataFormat: 'NHWC' | 'NCHW';
-        dilations: number | [number, number];
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      };
-      const info = backend_util.computeConv2DInfo(
-        x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode, false,
-        backend_util.convertConv2DDataFormat(dataFormat),
-      );
+      const info = convInfo(x.shape as Shape4, filter.shape as Shape4, attrs);
       const geometry = nativeGeometry(info);
       const xv = floats(backend, x);
       const wv = floats(backend, filter);
@@ -98,17 +106,8 @@ export function nativeConv2dBackpropInputConfig(fallback: KernelFunc): KernelCon
       const backend = args.backend as unknown as CpuBackendLike;
       const dy = inputs['dy'] as TensorInfo;
       const filter = inputs['filter'] as TensorInfo;
-      const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
-        inputShape: Shape4;
-        strides: number | [number, number];
-        pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-        dataFormat: 'NHWC' | 'NCHW';
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      };
-      const info = backend_util.computeConv2DInfo(
-        inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode, false,
-        backend_util.convertConv2DDataFormat(dataFormat),
-      );
+      const { inputShape } = attrs as unknown as { inputShape: Shape4 };
+      const info = convInfo(inputShape, filter.shape as Shape4, attrs);
       const geometry = nativeGeometry(info);
       const dyv = floats(backend, dy);
       const wv = floats(backend, filter);
@@ -131,17 +130,8 @@ export function nativeConv2dBackpropFilterConfig(fallback: KernelFunc): KernelCo
       const backend = args.backend as unknown as CpuBackendLike;
       const x = inputs['x'] as TensorInfo;
       const dy = inputs['dy'] as TensorInfo;
-      const { filterShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
-        filterShape: Shape4;
-        strides: number | [number, number];
-        pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-        dataFormat: 'NHWC' | 'NCHW';
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      };
-      const info = backend_util.computeConv2DInfo(
-        x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode, false,
-        backend_util.convertConv2DDataFormat(dataFormat),
-      );
+      const { filterShape } = attrs as unknown as { filterShape: Shape4 };
+      const info = convInfo(x.shape as Shape4, filterShape, attrs);
       const geometry = nativeGeometry(info);
       const xv = floats(backend, x);
       const dyv = floats(backend, dy);
