@@ -7,45 +7,15 @@
 // A GPU user runs (Linux x86-64, NVIDIA driver + the CUDA/cuDNN versions tfjs-node-gpu's README
 // lists; the install downloads libtensorflow):
 //   npm install --no-save @tensorflow/tfjs-node-gpu
-//   npx turbo run build --filter=@lmreg/core...
+//   npm run build
 //   node bench/gpu-check.mjs
 // TensorFlow also logs "Created device /job:localhost/.../device:GPU:0" on stderr when it uses a GPU.
 // GPU_CHECK_BACKEND=wasm (or cpu, auto) runs the same step on another backend: a dry run of this script.
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '@lmreg/core';
+import { loadTrain } from './load-train.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 
-async function loadTrain() {
-  try {
-    const dist = await import(pathToFileURL(`${root}packages/train/dist/index.js`).href);
-    if (typeof dist.selectBackend === 'function') return dist;
-  } catch {
-    // not built yet
-  }
-  const { build } = await import('esbuild');
-  const outDir = `${root}node_modules/.cache/lmreg-bench`;
-  mkdirSync(outDir, { recursive: true });
-  const outfile = `${outDir}/train-backend-kernels.mjs`;
-  await build({
-    stdin: {
-      contents: `export * from './packages/train/src/backend/index.ts';\nexport * from './packages/train/src/kernels/index.ts';\n`,
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile,
-    external: ['@tensorflow/*', '@lmreg/*'],
-    logLevel: 'error',
-  });
-  return import(pathToFileURL(outfile).href);
-}
 
 const train = await loadTrain();
 let selected;

@@ -1,54 +1,19 @@
 // Images per second of one NB201 super-net training step (a new uniformly random path each step:
 // forward + cross-entropy + one gradient + clip 5 + SGD momentum 0.9 / wd 5e-4) on tfjs's pure-JS
 // `cpu` backend, 32x32x3 inputs, batch 64, at C=8 N=1 and C=16 N=5. Slow: a few steps only.
-// Uses packages/train/dist when it exports the super-net (npx turbo run build --filter=@lmreg/train...),
-// otherwise (or with BENCH_FROM_SOURCE=1) bundles packages/train/src/{model,optim} with esbuild into
-// node_modules/.cache first.
-// @lmreg/common and @lmreg/core must be built (npx turbo run build --filter=@lmreg/core...).
+// Needs the built packages (`npm run build`).
 // Run:  node bench/train-step-nb201.mjs            (prints one JSON line)
 //       BENCH_STEPS_SMALL=3 BENCH_STEPS_LARGE=1 node bench/train-step-nb201.mjs
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@lmreg/common';
 import { ensureGradients } from '@lmreg/core';
+import { loadTrain } from './load-train.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 
-async function loadTrain() {
-  try {
-    if (process.env.BENCH_FROM_SOURCE === '1') throw new Error('source requested');
-    const dist = await import(pathToFileURL(`${root}packages/train/dist/index.js`).href);
-    if (typeof dist.createNb201Supernet === 'function' && typeof dist.trainStep === 'function') {
-      return { module: dist, source: 'dist' };
-    }
-  } catch {
-    // not built yet
-  }
-  const { build } = await import('esbuild');
-  const outDir = `${root}node_modules/.cache/lmreg-bench`;
-  mkdirSync(outDir, { recursive: true });
-  const outfile = `${outDir}/train-model-optim.mjs`;
-  await build({
-    stdin: {
-      contents: `export * from './packages/train/src/model/index.ts';\nexport * from './packages/train/src/optim/index.ts';\n`,
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['@tensorflow/*', '@lmreg/*'],
-    outfile,
-    logLevel: 'error',
-  });
-  return { module: await import(pathToFileURL(outfile).href), source: 'src (esbuild)' };
-}
 
-const { module: train, source } = await loadTrain();
+const train = await loadTrain();
+const source = 'dist';
 if (!(await tf.setBackend('cpu'))) throw new Error('tfjs cpu backend failed to initialise');
 if (!ensureGradients()) throw new Error('tfjs gradients are not registered');
 

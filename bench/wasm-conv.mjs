@@ -2,47 +2,13 @@
 // N=64, C=16 -> 16, 32x32, 'same': forward, backprop input and backprop filter, lmreg's kernels
 // (packages/train/src/kernels) against tfjs-backend-wasm 4.22's built-ins where it has them, plus
 // stride 2, depthwise, pooling gradients and the Tile that tf.batchNorm's gradient uses.
-// Uses packages/train/dist when it exports selectBackend, otherwise bundles
-// packages/train/src/{backend,kernels} with esbuild into node_modules/.cache first.
-// @lmreg/common must be built (npx turbo run build --filter=@lmreg/core...).
+// Needs the built packages (`npm run build`).
 // Run:  node bench/wasm-conv.mjs          (prints one JSON line; BENCH_REPS=5 by default)
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
 import * as tf from '@tensorflow/tfjs-core';
+import { loadTrain } from './load-train.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const reps = Number(process.env.BENCH_REPS ?? 5);
 
-async function loadTrain() {
-  try {
-    const dist = await import(pathToFileURL(`${root}packages/train/dist/index.js`).href);
-    if (typeof dist.selectBackend === 'function' && typeof dist.unregisterTrainingKernels === 'function') {
-      return { module: dist, source: 'dist' };
-    }
-  } catch {
-    // not built yet
-  }
-  const { build } = await import('esbuild');
-  const outDir = `${root}node_modules/.cache/lmreg-bench`;
-  mkdirSync(outDir, { recursive: true });
-  const outfile = `${outDir}/train-backend-kernels.mjs`;
-  await build({
-    stdin: {
-      contents: `export * from './packages/train/src/backend/index.ts';\nexport * from './packages/train/src/kernels/index.ts';\n`,
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile,
-    external: ['@tensorflow/*', '@lmreg/*'],
-    logLevel: 'error',
-  });
-  return { module: await import(pathToFileURL(outfile).href), source: 'src (esbuild)' };
-}
 
 /** Median milliseconds of `reps` calls of `f` after one warm-up call; `f` returns what to dispose. */
 function time(f, count = reps) {
@@ -58,7 +24,8 @@ function time(f, count = reps) {
   return Math.round(samples[Math.floor(samples.length / 2)] * 10) / 10;
 }
 
-const { module: train, source } = await loadTrain();
+const train = await loadTrain();
+const source = 'dist';
 const selected = await train.selectBackend('wasm');
 
 const N = 64;
