@@ -11,7 +11,7 @@ import { avgPoolExcludePad, depthwiseConvTorch, maxPoolTorch } from './layers.js
 import { createDartsNetwork, createDartsSupernet, dartsNetworkBuilder } from './darts-network.js';
 import { getNetworkBuilder } from './registry.js';
 import { trainStep } from './train-step.js';
-import { trainableCount, useCpuWithLeakCheck } from './test-support.js';
+import { expectOnlyPathMoved, trainableCount, useCpuWithLeakCheck } from './test-support.js';
 
 const TINY = { channels: 4, layers: 5, classes: 10, seed: 1 } as const;
 const space = getSpace<DartsGenotype>('darts');
@@ -186,14 +186,7 @@ describe('DARTS networks', () => {
     const start = net.getWeights();
     const r = trainStep({ net, arch, x, y, optimizer: opt, lr: 0.1 });
     expect(Number.isFinite(r.loss)).toBe(true);
-    const after = net.getWeights();
-    let moved = 0;
-    for (const [key, values] of Object.entries(after)) {
-      const changed = values.some((v, i) => v !== start[key]?.[i]);
-      if (!onPath.has(key)) expect(changed, key).toBe(false);
-      else if (changed) moved++;
-    }
-    expect(moved).toBe(onPath.size);
+    expectOnlyPathMoved(start, net.getWeights(), onPath);
     tf.dispose([x, y]);
     opt.dispose();
     net.dispose();

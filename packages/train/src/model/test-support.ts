@@ -29,3 +29,21 @@ export function useCpuWithLeakCheck(): { tensorsAtStart: () => number } {
   });
   return { tensorsAtStart: () => before };
 }
+
+/**
+ * Asserts that a step moved exactly the path's weights: every weight outside `onPath` is
+ * bit-identical in `after`, and every weight on it changed.
+ */
+export function expectOnlyPathMoved(
+  start: Readonly<Record<string, Float32Array>>,
+  after: Readonly<Record<string, Float32Array>>,
+  onPath: ReadonlySet<string>,
+): void {
+  let moved = 0;
+  for (const [key, values] of Object.entries(after)) {
+    const changed = values.some((v, i) => v !== start[key]?.[i]);
+    if (!onPath.has(key)) expect(changed, key).toBe(false);
+    else if (changed) moved++;
+  }
+  expect(moved).toBe(onPath.size);
+}
