@@ -46,3 +46,5 @@ export type { Nb201NetworkOptions } from './nb201/nb201-params.js';
 export { nb201ParamCount } from './nb201/nb201-params.js';
 export type { Nb201Space } from './nb201/nb201-space.js';
 export { createNb201Space, formatNb201, nb201Key, parseNb201 } from './nb201/nb201-space.js';
+export type { RestrictedSpace } from './restrict/restrict-space.js';
+export { restrictSpace } from './restrict/restrict-space.js';

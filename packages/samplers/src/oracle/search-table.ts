@@ -30,7 +30,8 @@ export interface TableSearchResult<A> {
 }
 
 /**
- * One search of a benchmark table, the NAS-Bench-201 way: `sampler.init` on the table's space with
+ * One search of a benchmark table, the NAS-Bench-201 way: `sampler.init` on the table's space (its
+ * `searchSpace` when it covers only part of the space) with
  * `createRng(seed)`, `propose` against a {@link createTabularOracle} with `budget` queries, and the
  * best proposal's `report` value. The sampler is re-initialised (its previous state is dropped).
  */
@@ -40,7 +41,7 @@ export async function searchTable<A, C extends string>(
   options: TableSearchOptions<C>,
 ): Promise<TableSearchResult<A>> {
   const oracle = createTabularOracle(table, { fitness: options.fitness, report: options.report, budget: options.budget });
-  sampler.init({ space: getSpace<A>(table.space), rng: createRng(options.seed) });
+  sampler.init({ space: table.searchSpace ?? getSpace<A>(table.space), rng: createRng(options.seed) });
   const [best] = await sampler.propose(oracle.evaluate, options.budget);
   if (best === undefined) {
     throw new InvalidArgumentError(`searchTable: sampler '${sampler.name}' proposed nothing; use a budget of at least 1.`);

@@ -7,7 +7,9 @@ import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 
 
 import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
 import { readConfigFile, resolveSearchConfig, type SearchConfig } from '../config/search-config.js';
+import { addReportCommand } from '../report/report-command.js';
 import { addEvalCommand } from './eval-command.js';
+import { addGroundTruthCommand } from './ground-truth-command.js';
 import { paramCountOf } from './params.js';
 import { createProgressReporter } from './progress.js';
 import { addStandaloneCommand } from './standalone-command.js';
@@ -139,6 +141,8 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
 
   addStandaloneCommand(program, io);
   addEvalCommand(program, io);
+  addGroundTruthCommand(program, io, VERSION);
+  addReportCommand(program, io);
 
   return program;
 }

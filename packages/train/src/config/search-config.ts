@@ -93,6 +93,12 @@ export const searchConfigSchema = z.strictObject({
   /** Landmarks M added after each round but the last: the sampler's best, trained alone. */
   roundLandmarks: positiveInt,
   compareBaseline: z.boolean(),
+  /**
+   * Folder of a finished ground-truth table (`lmreg ground-truth`): landmarks, held-out
+   * architectures and searches are drawn from its rows and their ground truth is looked up
+   * instead of trained. Absent: every such architecture is trained alone in the run.
+   */
+  groundTruth: z.string().min(1).optional(),
   seed: z.number().int(),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu', 'native']),
 });

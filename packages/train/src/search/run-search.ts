@@ -4,7 +4,7 @@ import { createRng, createRngFromState, InvalidArgumentError, LmregError, type R
 import { createLambdaSchedule, pairRankingLoss, samplePairs, selectDiverseLandmarks, selectUniformLandmarks } from '@lmreg/core';
 import { kendallTau, sparseKendallTau, spearman } from '@lmreg/metrics';
 import { createNaoSampler, getSampler, type GdasStepContext, type Sampler, type SamplerState } from '@lmreg/samplers';
-import { getSpace, type SearchSpace } from '@lmreg/spaces';
+import { getSpace, type RestrictedSpace, type SearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { SearchConfig } from '../config/search-config.js';
@@ -16,6 +16,7 @@ import type { DatasetSplit } from '../data/types.js';
 import { getNetworkBuilder } from '../model/registry.js';
 import type { Network } from '../model/network.js';
 import { Nb201Network } from '../model/nb201-network.js';
+import { loadGroundTruthTable, type GroundTruthTable } from '../ground-truth/table.js';
 import { evaluate, softmaxCrossEntropy, trainStep, type LabelledBatch } from '../model/train-step.js';
 import { cosineLr } from '../optim/schedule.js';
 import { createSgd } from '../optim/sgd.js';
@@ -70,8 +71,10 @@ export interface ProposedArchitecture {
   readonly arch: string;
   /** Accuracy (fraction) of its path on the super-net over the test subset. */
   readonly supernetAccuracy: number;
-  /** Stand-alone accuracy, only when this architecture was trained alone in this run; otherwise absent. */
+  /** Stand-alone accuracy, when known (trained alone in this run, or in the ground-truth table); otherwise absent. */
   readonly groundTruth?: number;
+  /** With a ground-truth table: 1-based rank of its ground truth among the table's rows (1 = best). */
+  readonly rank?: number;
 }
 
 /** The sampler's search on the trained super-net (`sampler.propose`). */
@@ -117,6 +120,14 @@ export interface VariantResult {
 export interface SearchResult {
   readonly space: string;
   readonly dataset: string;
+  readonly sampler: string;
+  /** The ground-truth table the run drew its architectures from (config `groundTruth`), if any. */
+  readonly groundTruth?: {
+    readonly name: string;
+    readonly dir?: string;
+    readonly size: number;
+    readonly noiseCeiling: { readonly skdt: number; readonly kendallTau: number; readonly spearman: number; readonly n: number };
+  };
   readonly landmarks: readonly StandaloneResult[];
   readonly heldOut: readonly StandaloneResult[];
   readonly variants: readonly VariantResult[];
@@ -174,13 +185,28 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
     inputChannels: trainAll.channels,
   };
 
+  // With a ground-truth table, every architecture of the run comes from its rows.
+  const table = config.groundTruth === undefined ? undefined : openTable(config, space, dataset.classes.length);
+  const pool: SearchSpace<unknown> = table?.searchSpace ?? space;
+  if (table !== undefined) {
+    const c = table.meta.noiseCeiling;
+    say(`ground truth: table '${table.name}' (${table.size} architectures, noise ceiling S-KdT ${c.skdt.toFixed(3)}); landmarks, held-out architectures and searches come from its rows`);
+  }
+
+  const roundSlots = config.ranking.enabled ? (config.rounds - 1) * config.roundLandmarks : 0;
+  if (table !== undefined && config.landmarks.count + config.heldOut + roundSlots > table.size) {
+    throw new InvalidArgumentError(
+      `the table '${table.name}' has ${table.size} architectures, fewer than ${config.landmarks.count} landmarks + ${config.heldOut} held-out + ${roundSlots} added over the rounds; lower --held-out or --landmarks.`,
+    );
+  }
+
   // Architectures: landmarks (Algorithm 1 or uniform) and held-out ones, distinct by key.
   const archRng = createRng(config.seed);
   const landmarkArchs =
     config.landmarks.selection === 'diverse'
-      ? selectDiverseLandmarks(space, config.landmarks.count, archRng, { tau: config.landmarks.tau })
-      : selectUniformLandmarks(space, config.landmarks.count, archRng);
-  const heldOutArchs = selectUniformLandmarks(space, config.heldOut, archRng, {
+      ? selectDiverseLandmarks(pool, config.landmarks.count, archRng, { tau: config.landmarks.tau })
+      : selectUniformLandmarks(pool, config.landmarks.count, archRng);
+  const heldOutArchs = selectUniformLandmarks(pool, config.heldOut, archRng, {
     exclude: landmarkArchs.map((a) => space.key(a)),
   });
 
@@ -192,6 +218,8 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       const key = space.key(arch);
       const cached = cache[key];
       if (cached !== undefined) return cached;
+      const looked = table === undefined ? undefined : tableResult(table, arch);
+      if (looked !== undefined) return looked;
       const result = trainStandalone({
         space, arch, shape, recipe: config.standalone, train: trainAll, evalBatches, augment,
         seed: seedFor(config.seed, key),
@@ -207,6 +235,8 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
         const key = space.key(arch);
         const cached = cache[key];
         if (cached !== undefined) return cached;
+        const looked = table === undefined ? undefined : tableResult(table, arch);
+        if (looked !== undefined) return looked;
         const label = `${role} ${i + 1}/${archs.length}`;
         const result = trainStandalone({
           space, arch, shape, recipe: config.standalone, train: trainAll, evalBatches, augment,
@@ -220,7 +250,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       });
     const landmarks = groundTruth(landmarkArchs, 'landmark');
     const heldOut = groundTruth(heldOutArchs, 'held-out');
-    say(`ground truth: ${landmarks.length} landmarks, ${heldOut.length} held-out architectures trained alone`);
+    say(`ground truth: ${landmarks.length} landmarks, ${heldOut.length} held-out architectures ${table === undefined ? 'trained alone' : 'from the table'}`);
 
     const names: Array<'baseline' | 'landmarks'> = config.compareBaseline
       ? ['baseline', 'landmarks']
@@ -235,7 +265,8 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       const result = await trainSupernetVariant({
         name, config,
         trainAlone: (arch, i, n) => trainAlone(arch, 'proposed', `${name} proposal ${i + 1}/${n}`),
-        knownTruth: (arch) => cache[space.key(arch)]?.accuracy, space, shape, run, halves, augment, evalBatches,
+        knownTruth: (arch) => cache[space.key(arch)]?.accuracy ?? table?.accuracyOf(arch), space, shape, run, halves, augment, evalBatches,
+        ...(table === undefined ? {} : { table }),
         landmarkArchs, landmarkTruth: landmarks.map((l) => l.accuracy),
         heldOutArchs, heldOutTruth: heldOut.map((h) => h.accuracy),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -248,6 +279,18 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
     const result: SearchResult = {
       space: space.name,
       dataset: config.dataset,
+      sampler: config.sampler,
+      ...(table === undefined
+        ? {}
+        : {
+            groundTruth: {
+              name: table.name, dir: config.groundTruth ?? '', size: table.size,
+              noiseCeiling: {
+                skdt: table.meta.noiseCeiling.skdt, kendallTau: table.meta.noiseCeiling.kendallTau,
+                spearman: table.meta.noiseCeiling.spearman, n: table.meta.noiseCeiling.n,
+              },
+            },
+          }),
       landmarks,
       heldOut,
       variants,
@@ -277,6 +320,7 @@ async function trainSupernetVariant(o: {
   landmarkTruth: readonly number[];
   heldOutArchs: readonly unknown[];
   heldOutTruth: readonly number[];
+  table?: GroundTruthTable;
   onProgress?: (progress: SearchProgress) => void;
 }): Promise<VariantResult> {
   const { config, space, run, name } = o;
@@ -516,20 +560,70 @@ function stepGdas(sampler: Sampler<unknown>, net: Nb201Network, archBatcher: Ret
   }
 }
 
-/** Runs the sampler's search with super-net accuracy as fitness and reports the best proposals. */
-async function searchSupernet(
-  o: {
-    config: SearchConfig;
-    space: SearchSpace<unknown>;
-    evalBatches: readonly LabelledBatch[];
-    trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult;
-    knownTruth: (arch: unknown) => number | undefined;
-  },
+/** The options of a variant that the searches on its super-net need. */
+interface SearchContext {
+  config: SearchConfig;
+  space: SearchSpace<unknown>;
+  evalBatches: readonly LabelledBatch[];
+  trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult;
+  knownTruth: (arch: unknown) => number | undefined;
+  table?: GroundTruthTable;
+}
+
+/**
+ * `sampler.propose` with super-net accuracy as fitness. With a ground-truth table the search runs
+ * on a copy of the sampler (SPOS/random initialised on the table's architectures, so they evolve
+ * inside it), and every architecture a sampler generates outside it (GDAS samples, NAO decodings) is
+ * projected onto the nearest table row (`RestrictedSpace.nearest`) before it is evaluated, so every
+ * proposal has a ground truth. Proposals are distinct, best first.
+ */
+async function proposeOnSupernet(
+  o: SearchContext,
   sampler: Sampler<unknown>,
   net: Network<unknown>,
-): Promise<SamplerSearchResult> {
+  options: { fresh: boolean },
+): Promise<{ arch: unknown; fitness: number }[]> {
   const { config, space } = o;
-  const proposals = await sampler.propose((arch) => evaluate(net, arch, o.evalBatches).accuracy, config.search.budget);
+  const members: RestrictedSpace<unknown> | undefined = o.table?.searchSpace;
+  let searcher = sampler;
+  if (members !== undefined || options.fresh) {
+    // A copy of the sampler (same learned state, no stale fitness values); the run's own sampler is untouched.
+    searcher = createRunSampler(config);
+    // SPOS and random search evolve/sample inside the table; GDAS and NAO generate architectures
+    // of the whole space (their distributions and decoders know no table), projected below.
+    const inside = members !== undefined && (config.sampler === 'spos' || config.sampler === 'random');
+    searcher.init({ space: inside ? members : space, rng: createRng(config.seed ^ 0x5eed) });
+    searcher.loadState({ ...sampler.state(), evaluated: [] });
+  }
+  const project = (arch: unknown): unknown => (members === undefined ? arch : members.nearest(arch));
+  const memo = new Map<string, number>();
+  const fitness = (arch: unknown): number => {
+    const a = project(arch);
+    const k = space.key(a);
+    let f = memo.get(k);
+    if (f === undefined) {
+      f = evaluate(net, a, o.evalBatches).accuracy;
+      memo.set(k, f);
+    }
+    return f;
+  };
+  const proposals = await searcher.propose(fitness, config.search.budget);
+  const seen = new Set<string>();
+  const out: { arch: unknown; fitness: number }[] = [];
+  for (const p of proposals) {
+    const a = project(p.arch);
+    const k = space.key(a);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ arch: a, fitness: fitness(a) });
+  }
+  return out.sort((x, y) => y.fitness - x.fitness);
+}
+
+/** Runs the sampler's search with super-net accuracy as fitness and reports the best proposals. */
+async function searchSupernet(o: SearchContext, sampler: Sampler<unknown>, net: Network<unknown>): Promise<SamplerSearchResult> {
+  const { config, space } = o;
+  const proposals = await proposeOnSupernet(o, sampler, net, { fresh: false });
   const top = proposals.slice(0, config.search.top);
   const trainCount = Math.min(config.search.trainTop, top.length);
   for (let i = 0; i < trainCount; i++) o.trainAlone((top[i] as { arch: unknown }).arch, i, trainCount);
@@ -539,7 +633,12 @@ async function searchSupernet(
     evaluated: proposals.length,
     top: top.map((p) => {
       const truth = o.knownTruth(p.arch);
-      return { arch: space.format(p.arch), supernetAccuracy: p.fitness, ...(truth === undefined ? {} : { groundTruth: truth }) };
+      const rank = o.table === undefined || truth === undefined ? undefined : o.table.rankOf(p.arch);
+      return {
+        arch: space.format(p.arch), supernetAccuracy: p.fitness,
+        ...(truth === undefined ? {} : { groundTruth: truth }),
+        ...(rank === undefined ? {} : { rank }),
+      };
     }),
     ...(typeof argmaxOf === 'function' ? { argmax: space.format(argmaxOf.call(sampler)) } : {}),
   };
@@ -548,26 +647,19 @@ async function searchSupernet(
 /**
  * The round boundary of the multi-iteration pipeline: a search with a copy of the sampler (so the
  * run's own sampler keeps no stale fitness values), then the best `roundLandmarks` proposals that
- * are neither landmarks nor held-out architectures are trained alone (cached in standalone.json).
+ * are neither landmarks nor held-out architectures are trained alone (cached in standalone.json),
+ * or looked up in the ground-truth table.
  */
 async function addRoundLandmarks(
-  o: {
-    config: SearchConfig;
-    space: SearchSpace<unknown>;
-    evalBatches: readonly LabelledBatch[];
-    heldOutArchs: readonly unknown[];
-    trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult;
-  },
+  o: SearchContext & { heldOutArchs: readonly unknown[] },
   sampler: Sampler<unknown>,
   net: Network<unknown>,
   landmarkArchs: readonly unknown[],
   round: number,
 ): Promise<RoundRecord['added']> {
+  void round;
   const { config, space } = o;
-  const probe = createRunSampler(config);
-  probe.init({ space, rng: createRng(config.seed ^ 0x5eed) });
-  probe.loadState({ ...sampler.state(), evaluated: [] });
-  const proposals = await probe.propose((arch) => evaluate(net, arch, o.evalBatches).accuracy, config.search.budget);
+  const proposals = await proposeOnSupernet(o, sampler, net, { fresh: true });
   const taken = new Set([...landmarkArchs, ...o.heldOutArchs].map((a) => space.key(a)));
   const chosen = proposals.filter((p) => !taken.has(space.key(p.arch))).slice(0, config.roundLandmarks);
   return chosen.map((p, i) => ({
@@ -575,4 +667,31 @@ async function addRoundLandmarks(
     supernetAccuracy: p.fitness,
     groundTruth: o.trainAlone(p.arch, i, chosen.length).accuracy,
   }));
+}
+
+/** Opens the run's ground-truth table and checks that it fits the run (space, classes). */
+function openTable(config: SearchConfig, space: SearchSpace<unknown>, classes: number): GroundTruthTable {
+  const table = loadGroundTruthTable(config.groundTruth ?? '');
+  const t = table.meta.config;
+  if (t.space !== space.name) {
+    throw new InvalidArgumentError(`the ground-truth table in ${config.groundTruth} is for space '${t.space}', the run searches '${space.name}'; pass --space ${t.space}.`);
+  }
+  if (t.dataset !== config.dataset && !(t.dataset.startsWith('fashion-mnist') && config.dataset.startsWith('fashion-mnist'))) {
+    throw new InvalidArgumentError(`the ground-truth table in ${config.groundTruth} was trained on ${t.dataset}, the run uses ${config.dataset}; pass --dataset ${t.dataset}.`);
+  }
+  void classes;
+  return table;
+}
+
+/** A table row as the run's stand-alone result (`seed` -1: the mean over the table's seeds). */
+function tableResult(table: GroundTruthTable, arch: unknown): StandaloneResult | undefined {
+  const accuracy = table.accuracyOf(arch);
+  if (accuracy === undefined) return undefined;
+  const row = table.rowOf(arch);
+  const space = table.searchSpace;
+  return {
+    arch: space.format(arch), key: space.key(arch), accuracy, loss: NaN,
+    params: table.value(row, 'params'), seconds: table.value(row, 'seconds'), seed: -1,
+    validAccuracy: table.value(row, 'valid') / 100,
+  };
 }

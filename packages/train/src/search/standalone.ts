@@ -61,6 +61,8 @@ export interface StandaloneResult {
   readonly seconds: number;
   /** Seed of the weights and batches. */
   readonly seed: number;
+  /** Accuracy on the validation batches, when {@link trainStandalone} was given some. */
+  readonly validAccuracy?: number;
 }
 
 /** Makes fixed evaluation batches (tensors) of a split; the caller disposes them. */
@@ -93,6 +95,8 @@ export function trainStandalone<A>(options: {
   recipe: StandaloneRecipe;
   train: DatasetSplit;
   evalBatches: readonly LabelledBatch[];
+  /** Optional validation batches, evaluated too (`validAccuracy`). */
+  validBatches?: readonly LabelledBatch[];
   augment: AugmentOptions | false;
   seed: number;
   onStep?: (done: number, total: number) => void;
@@ -121,6 +125,7 @@ export function trainStandalone<A>(options: {
       }
     }
     const result = evaluate(net, arch, evalBatches);
+    const valid = options.validBatches === undefined ? undefined : evaluate(net, arch, options.validBatches).accuracy;
     return {
       arch: space.format(arch),
       key: space.key(arch),
@@ -129,6 +134,7 @@ export function trainStandalone<A>(options: {
       params: net.paramCount(arch),
       seconds: (performance.now() - started) / 1000,
       seed,
+      ...(valid === undefined ? {} : { validAccuracy: valid }),
     };
   } finally {
     optimizer.dispose();
