@@ -162,3 +162,15 @@ export { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalo
 export type { NetworkShape, StandaloneRecipe, StandaloneResult } from './search/standalone.js';
 export { paramCountOf } from './cli/params.js';
 export type { ParamCountResult } from './cli/params.js';
+export { buildGroundTruth, loadTableData, readGroundTruthRows, sampleTableArchitectures } from './ground-truth/build.js';
+export type { BuildGroundTruthOptions, BuildGroundTruthReport, GroundTruthRow, Shard } from './ground-truth/build.js';
+export { DEFAULT_GROUND_TRUTH, groundTruthConfigSchema, parseGroundTruthConfig } from './ground-truth/config.js';
+export type { GroundTruthConfig } from './ground-truth/config.js';
+export { finishGroundTruth, loadGroundTruthTable, noiseCeilingOf, tableColumns } from './ground-truth/table.js';
+export type { GroundTruthColumn, GroundTruthMeta, GroundTruthTable, NoiseCeiling } from './ground-truth/table.js';
+export { aggregateRuns, readReportData, readRun } from './report/report-data.js';
+export type { ReportData, ReportGroup, ReportRun } from './report/report-data.js';
+export { renderReportHtml } from './report/report-html.js';
+export { readChartJsSource, writeReport } from './report/report-command.js';
+export type { WriteReportOptions } from './report/report-command.js';
+export { BrowserNotFoundError, resolveChromium, screenshotHtml } from './report/browser.js';

@@ -10,6 +10,7 @@ import { readConfigFile, resolveSearchConfig, type SearchConfig } from '../confi
 import { addReportCommand } from '../report/report-command.js';
 import { addEvalCommand } from './eval-command.js';
 import { addGroundTruthCommand } from './ground-truth-command.js';
+import { addTableSearchCommand } from './table-search-command.js';
 import { paramCountOf } from './params.js';
 import { createProgressReporter } from './progress.js';
 import { addStandaloneCommand } from './standalone-command.js';
@@ -66,6 +67,14 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('--lambda-max <x>', 'largest weight of the landmark term', num)
     .option('--pairs <m>', 'landmark pairs per step', int)
     .option('--rank-every <k>', 'run the landmark term every k steps', int)
+    .option('--ground-truth <dir>', 'finished ground-truth table (lmreg ground-truth): landmarks, held-out architectures and searches come from its rows, nothing is trained alone')
+    .option('--test-subset <n>', 'test images the super-net accuracies are measured on', int)
+    .option('--batch-size <n>', 'super-net batch size', int)
+    .addOption(new Option('--schedule <name>', 'lambda schedule').choices(['constant', 'cosine-increasing', 'cosine-decreasing', 'step-increasing', 'step-decreasing']))
+    .option('--tau <n>', 'distance threshold of diverse landmark selection (Algorithm 1)', int)
+    .addOption(new Option('--selection <name>', 'landmark selection').choices(['diverse', 'random']))
+    .option('--rank-batch-size <n>', 'batch size of the landmark term', int)
+    .option('--budget <n>', 'architectures the final search evaluates on the super-net', int)
     .option('--no-baseline', 'skip the super-net without landmarks')
     .option('--seed <n>', 'seed of everything (same seed, same run)', int)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']))
@@ -79,8 +88,10 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
         dataDir: opts['dataDir'], epochs: opts['epochs'], warmupEpochs: opts['warmupEpochs'], channels: opts['channels'],
         cells: opts['cells'], imageSize: opts['imageSize'], trainSubset: opts['trainSubset'], heldOut: opts['heldOut'],
         seed: opts['seed'], backend: opts['backend'], lr: opts['lr'], rounds: opts['rounds'], roundLandmarks: opts['roundLandmarks'],
-        landmarks: { count: opts['landmarks'] },
-        ranking: { lambdaMax: opts['lambdaMax'], pairs: opts['pairs'], every: opts['rankEvery'] },
+        groundTruth: opts['groundTruth'], testSubset: opts['testSubset'], batchSize: opts['batchSize'],
+        landmarks: { count: opts['landmarks'], tau: opts['tau'], selection: opts['selection'] },
+        ranking: { lambdaMax: opts['lambdaMax'], pairs: opts['pairs'], every: opts['rankEvery'], schedule: opts['schedule'], batchSize: opts['rankBatchSize'] },
+        search: { budget: opts['budget'] },
         ...(opts['baseline'] === false ? { compareBaseline: false } : {}),
       };
       const layers = [
@@ -142,6 +153,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
   addStandaloneCommand(program, io);
   addEvalCommand(program, io);
   addGroundTruthCommand(program, io, VERSION);
+  addTableSearchCommand(program, io);
   addReportCommand(program, io);
 
   return program;

@@ -607,7 +607,9 @@ async function proposeOnSupernet(
     }
     return f;
   };
-  const proposals = await searcher.propose(fitness, config.search.budget);
+  // Inside a table there are only so many distinct architectures to evaluate.
+  const budget = members === undefined ? config.search.budget : Math.min(config.search.budget, members.members.length);
+  const proposals = await searcher.propose(fitness, budget);
   const seen = new Set<string>();
   const out: { arch: unknown; fitness: number }[] = [];
   for (const p of proposals) {
