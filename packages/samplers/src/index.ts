@@ -8,7 +8,7 @@ export type {
   SamplerInit,
   SamplerState,
 } from './sampler/types.js';
-export { BudgetExhaustedError, SamplerLifecycleError } from './sampler/errors.js';
+export { BudgetExhaustedError, SamplerLifecycleError, TfjsBackendError } from './sampler/errors.js';
 export { getSampler, getSamplerDefinition, listSamplers, registerSampler } from './sampler/registry.js';
 export type { RandomSamplerOptions } from './samplers/random.js';
 export { createRandomSampler } from './samplers/random.js';

@@ -1,10 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
 
 import { createRng } from '@lmreg/common';
-import { getSpace } from '@lmreg/spaces';
+import { getSpace, restrictSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { getSampler } from '../sampler/registry.js';
 import type { Proposal, SamplerState } from '../sampler/types.js';
 import { createNaoSampler } from './nao-sampler.js';
 
@@ -37,7 +38,8 @@ describe('nao sampler (encoder / predictor / decoder on tfjs)', () => {
     expect(summary(await b.propose(fitness, 18))).toEqual(summary(first));
   }, 120_000);
 
-  it('continues identically from a state saved mid-search', async () => {
+  it('continues identically from a state saved mid-search, without leaking tensors', async () => {
+    const before = tf.memory().numTensors;
     const a = createNaoSampler(options);
     a.init({ space, rng: createRng(8) });
     let saved = '';
@@ -56,5 +58,41 @@ describe('nao sampler (encoder / predictor / decoder on tfjs)', () => {
     }, 18);
     expect(summary(continued)).toEqual(summary(expected));
     expect(calls.length).toBe(18 - 12);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it('is the registry entry nao: getSampler gives the same search as createNaoSampler', async () => {
+    const before = tf.memory().numTensors;
+    const direct = createNaoSampler(options);
+    const registered = getSampler('nao', options);
+    direct.init({ space, rng: createRng(2) });
+    registered.init({ space, rng: createRng(2) });
+    expect(registered.name).toBe('nao');
+    expect(summary(await registered.propose(fitness, 14))).toEqual(summary(await direct.propose(fitness, 14)));
+    expect(registered.state()).toEqual(direct.state());
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it('stays inside a restricted space (the rows of a table): decoded non-members are misses', async () => {
+    const before = tf.memory().numTensors;
+    const memberRng = createRng(11);
+    const restricted = restrictSpace(space, Array.from({ length: 40 }, () => space.sample(memberRng)));
+    const sampler = getSampler('nao', options);
+    sampler.init({ space: restricted, rng: createRng(3) });
+    const proposals = await sampler.propose(fitness, 25);
+    expect(proposals.length).toBe(Math.min(25, restricted.members.length));
+    for (const p of proposals) expect(restricted.has(p.arch)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it('searches spaces whose decoder can produce invalid vectors (nb101), proposing only valid cells', async () => {
+    const before = tf.memory().numTensors;
+    const nb101 = getSpace('nb101');
+    const sampler = getSampler('nao', { ...options, trainSteps: 5 });
+    sampler.init({ space: nb101, rng: createRng(5) });
+    const proposals = await sampler.propose((arch) => nb101.encode(arch).reduce((a, b) => a + b, 0), 20);
+    expect(proposals.length).toBe(20);
+    for (const p of proposals) expect(nb101.decode(nb101.encode(p.arch))).toEqual(p.arch);
+    expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 });

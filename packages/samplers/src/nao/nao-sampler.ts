@@ -46,10 +46,13 @@ const SPECS: Readonly<Record<string, NumberOptionSpec>> = {
  * by gradient steps on the best architectures' embeddings, decoded greedily; each round adds
  * `random` random architectures; the model trains on the pool of the top `pool` (100) evaluated
  * architectures plus the last round's new and random ones, as in the notes. Smaller than the
- * paper's model (hidden 16, one layer). Needs a tfjs backend with gradients. Not in the built-in
- * registry (the contract suite runs without a tfjs backend, and NAO's model training makes it too
- * slow there): `registerSampler({ name: 'nao', ... create: createNaoSampler })` where a backend is
- * set up; `lmreg search --sampler nao` creates it directly.
+ * paper's model (hidden 16, one layer). Registered as `getSampler('nao', options)`; options are
+ * validated at creation (`InvalidArgumentError` naming the bad option). Works on every space: a
+ * decoded vector the space rejects (e.g. an invalid NB101 cell) counts as a miss.
+ *
+ * `propose` needs a tfjs backend set up by the caller (e.g. `import '@tensorflow/tfjs-backend-cpu'`
+ * and `await tf.setBackend('cpu')`); without one it throws `TfjsBackendError` before evaluating
+ * anything. `pathForBatch`, `state` and `loadState` need no backend. All tensors are freed.
  */
 export function createNaoSampler<A = unknown>(options: NaoSamplerOptions = {}): Sampler<A> {
   return new UniformPathSampler<A>(

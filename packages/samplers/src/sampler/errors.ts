@@ -23,3 +23,14 @@ export class SamplerLifecycleError extends LmregError {
     super('LMREG_SAMPLER_LIFECYCLE', message);
   }
 }
+
+/**
+ * A sampler that trains a model with tfjs (`nao`) found no usable tfjs backend (none registered,
+ * or one still initialising) or no registered gradients. Code `LMREG_TFJS_BACKEND`. The message
+ * says how to set one up; `cause` is tfjs's own error when there is one.
+ */
+export class TfjsBackendError extends LmregError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LMREG_TFJS_BACKEND', message, options);
+  }
+}

@@ -6,9 +6,10 @@ import { createRandomSampler } from '../samplers/random.js';
 import { getSampler, getSamplerDefinition, listSamplers, registerSampler } from './registry.js';
 
 describe('sampler registry', () => {
-  it('lists the built-in samplers, each supporting any space', () => {
-    expect(listSamplers().slice(0, 3)).toEqual(['random', 'spos', 'predictor']);
-    for (const name of ['random', 'spos', 'predictor']) expect(getSamplerDefinition(name).spaces).toBe('any');
+  it('lists the built-in samplers with the spaces they support', () => {
+    expect(listSamplers().slice(0, 5)).toEqual(['random', 'spos', 'predictor', 'gdas', 'nao']);
+    for (const name of ['random', 'spos', 'predictor', 'nao']) expect(getSamplerDefinition(name).spaces).toBe('any');
+    expect(getSamplerDefinition('gdas').spaces).toEqual(['nb201']);
   });
 
   it('makes a new, independent sampler on every getSampler call, with options', () => {
@@ -20,9 +21,21 @@ describe('sampler registry', () => {
     expect(() => getSampler('spos', { tournament: 0 })).toThrow(InvalidArgumentError);
   });
 
+  it('validates nao options at creation, naming the bad option', () => {
+    const nao = getSampler('nao', { budget: 40, initial: 10, hidden: 8 });
+    nao.init({ space: getSpace('nb201'), rng: createRng(0) });
+    expect(nao.state().options).toEqual({ budget: 40, initial: 10, perRound: 10, random: 5, seeds: 20, pool: 100, hidden: 8, trainSteps: 100, stepSize: 1 });
+    expect(() => getSampler('nao', { hidden: 0 })).toThrow(InvalidArgumentError);
+    expect(() => getSampler('nao', { hidden: 0 })).toThrow(/option 'hidden' of sampler 'nao' must be an integer >= 1/);
+    expect(() => getSampler('nao', { stepSize: 0 })).toThrow(/option 'stepSize' of sampler 'nao' must be a number > 0/);
+    expect(() => getSampler('nao', { initial: 2.5 })).toThrow(/option 'initial'/);
+    expect(() => getSampler('nao', { hiden: 8 })).toThrow(/unknown option 'hiden' for sampler 'nao'; its options are: budget, initial, perRound/);
+    expect(() => getSampler('nao', 'fast' as never)).toThrow(/options of sampler 'nao' must be an object/);
+  });
+
   it('names the known samplers when a name is unknown', () => {
-    expect(() => getSampler('nao')).toThrow(NotRegisteredError);
-    expect(() => getSampler('nao')).toThrow(/unknown sampler 'nao'. Registered samplers: random, spos, predictor, gdas/);
+    expect(() => getSampler('naoo')).toThrow(NotRegisteredError);
+    expect(() => getSampler('naoo')).toThrow(/unknown sampler 'naoo'. Registered samplers: random, spos, predictor, gdas, nao/);
   });
 
   it('registers user samplers, refusing duplicates unless replace is set', () => {

@@ -2,6 +2,8 @@ import { InvalidArgumentError, NotRegisteredError } from '@lmreg/common';
 
 import { createGdasSampler } from '../gdas/gdas-sampler.js';
 import type { GdasSamplerOptions } from '../gdas/gdas-sampler.js';
+import { createNaoSampler } from '../nao/nao-sampler.js';
+import type { NaoSamplerOptions } from '../nao/nao-sampler.js';
 import { createPredictorSampler } from '../samplers/predictor.js';
 import type { PredictorSamplerOptions } from '../samplers/predictor.js';
 import { createRandomSampler } from '../samplers/random.js';
@@ -37,6 +39,13 @@ const BUILTINS: readonly SamplerDefinition[] = [
     description: 'Gumbel-softmax architecture logits (hard one-hot path, straight-through gradient, tau 10 to 0.1); search = argmax then draws from the softmax',
     spaces: ['nb201'],
     create: (options) => createGdasSampler(options as GdasSamplerOptions),
+  },
+  {
+    name: 'nao',
+    description:
+      'uniform single path; search = NAO (LSTM encoder, MLP predictor, LSTM decoder on tfjs; gradient steps on the embedding); propose needs a tfjs backend',
+    spaces: 'any',
+    create: (options) => createNaoSampler(options as NaoSamplerOptions),
   },
 ];
 

@@ -1,18 +1,49 @@
 /**
  * The shared contract every registered sampler passes on every space it declares ('any' = every
- * registered space). A sampler added to the registry is picked up here automatically.
+ * registered space). A sampler added to the registry is picked up here automatically, with its
+ * default options unless {@link CONTRACT_OPTIONS} gives cheaper ones. Samplers that train a model
+ * with tfjs (`nao`) run on the CPU backend; every test checks that no tensor is leaked.
  */
+import '@tensorflow/tfjs-backend-cpu';
+
 import { createRng, InvalidArgumentError } from '@lmreg/common';
 import { fc, test } from '@fast-check/vitest';
 import { getSpace, listSpaces } from '@lmreg/spaces';
 import type { AnySearchSpace } from '@lmreg/spaces';
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { SamplerLifecycleError } from './errors.js';
 import { getSampler, getSamplerDefinition, listSamplers } from './registry.js';
 import type { Proposal, Sampler } from './types.js';
 
 const BUDGET = 60;
+
+/**
+ * Cheap options for samplers whose defaults are too slow for a test (every assertion still runs).
+ * NAO: a tiny model (hidden 4, one Adam step per round) and rounds of 10 decoded + 10 random cells
+ * after 20 random ones, so a budget of 60 runs two to four model rounds and a state saved after
+ * 30 evaluations is in the middle of one.
+ */
+const CONTRACT_OPTIONS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  nao: { initial: 20, perRound: 10, random: 10, seeds: 10, hidden: 4, trainSteps: 1 },
+};
+
+beforeAll(async () => {
+  expect(await tf.setBackend('cpu')).toBe(true);
+});
+
+let tensorsBefore = 0;
+beforeEach(() => {
+  tensorsBefore = tf.memory().numTensors;
+});
+afterEach(() => {
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
+});
+
+it('contract options name registered samplers', () => {
+  for (const name of Object.keys(CONTRACT_OPTIONS)) expect(listSamplers()).toContain(name);
+});
 
 /** A deterministic, arbitrary-looking fitness in [0, 100): FNV-1a of the formatted architecture. */
 function syntheticFitness(space: AnySearchSpace): (arch: unknown) => number {
@@ -38,7 +69,7 @@ function counting(space: AnySearchSpace, fitness: (arch: unknown) => number) {
 const summary = (space: AnySearchSpace, proposals: Proposal<unknown>[]) => proposals.map((p) => [space.format(p.arch), p.fitness]);
 
 function started(name: string, space: AnySearchSpace, seed: number): Sampler {
-  const sampler = getSampler(name);
+  const sampler = getSampler(name, CONTRACT_OPTIONS[name]);
   sampler.init({ space, rng: createRng(seed) });
   return sampler;
 }
@@ -130,7 +161,7 @@ describe.each(cases)('sampler %s on space %s satisfies the contract', (name, spa
   });
 
   it('throws typed errors on misuse', async () => {
-    const fresh = getSampler(name);
+    const fresh = getSampler(name, CONTRACT_OPTIONS[name]);
     expect(() => fresh.pathForBatch(0)).toThrow(SamplerLifecycleError);
     await expect(fresh.propose(fitness, 5)).rejects.toThrow(SamplerLifecycleError);
     expect(() => fresh.state()).toThrow(SamplerLifecycleError);

@@ -24,4 +24,18 @@ describe('formatSearchSummary', () => {
     expect(text).toMatch(/baseline super-net\): \|x~0\| \(super-net 57\.00 %, not trained alone\)/);
     expect(text).toContain('/runs/x');
   });
+
+  it('on a ground-truth table: names the table, its noise ceiling and the rank of what the search found', () => {
+    const v = variant('landmarks', 0.3, 0.7405);
+    const result = {
+      space: 'nb201', dataset: 'fashion-mnist', backend: 'wasm', seconds: 60,
+      groundTruth: { name: 'fmnist-nb201', size: 250, noiseCeiling: { skdt: 0.634, kendallTau: 0.64, spearman: 0.8, n: 250 } },
+      landmarks: [{ accuracy: 0.5 }], heldOut: [{ accuracy: 0.66 }, { accuracy: 0.77 }],
+      variants: [{ ...v, search: { ...v.search, top: [{ ...v.search.top[0], rank: 17 }] } }],
+    } as unknown as SearchResult;
+    const text = formatSearchSummary(result, '/runs/y');
+    expect(text).toContain("held-out architectures from the table 'fmnist-nb201' (250 architectures)");
+    expect(text).toContain('noise ceiling (S-KdT between the table\'s two training seeds): 0.634');
+    expect(text).toContain('74.05 % in the table, rank 17 of 250');
+  });
 });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRng, createRngFromState, InvalidArgumentError, LmregError, type Rng } from '@lmreg/common';
 import { createLambdaSchedule, pairRankingLoss, samplePairs, selectDiverseLandmarks, selectUniformLandmarks } from '@lmreg/core';
 import { kendallTau, sparseKendallTau, spearman } from '@lmreg/metrics';
-import { createNaoSampler, getSampler, type GdasStepContext, type Sampler, type SamplerState } from '@lmreg/samplers';
+import { getSampler, type GdasStepContext, type Sampler, type SamplerState } from '@lmreg/samplers';
 import { getSpace, type RestrictedSpace, type SearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -534,8 +534,7 @@ function createRunSampler(config: SearchConfig): Sampler<unknown> {
     case 'gdas':
       return getSampler(config.sampler, { budget });
     case 'nao':
-      // Not in the built-in registry (it needs a tfjs backend, which the registry's contract suite lacks).
-      return createNaoSampler({ budget, initial: Math.min(20, Math.max(1, Math.ceil(budget / 4))) });
+      return getSampler('nao', { budget, initial: Math.min(20, Math.max(1, Math.ceil(budget / 4))) });
   }
 }
 
