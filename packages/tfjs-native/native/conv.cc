@@ -8,6 +8,8 @@
 // with OpenMP (OMP_NUM_THREADS, or setThreads()).
 #include <napi.h>
 
+#include "common.h"
+
 #include <dnnl.hpp>
 #include <omp.h>
 
@@ -32,15 +34,9 @@ constexpr size_t kGeometrySize = 17;
 using Geometry = std::array<int64_t, kGeometrySize>;
 using Key = std::array<int64_t, kGeometrySize + 1>;
 
-dnnl::engine& Engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-dnnl::stream& Stream() {
-  static dnnl::stream stream(Engine());
-  return stream;
-}
+using lmreg::Engine;
+using lmreg::Floats;
+using lmreg::Stream;
 
 /**
  * True when `internal` is a channel-blocked activation layout (aBcd16b, aBcd8b, aBcd4b) whose block
@@ -168,18 +164,6 @@ Entry& Lookup(Op op, const Geometry& g) {
   Entry& result = *entry;
   Cache().emplace(key, std::move(entry));
   return result;
-}
-
-float* Floats(const Napi::Value& value, size_t expected, const char* name) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a Float32Array");
-  }
-  auto array = value.As<Napi::Float32Array>();
-  if (array.ElementLength() != expected) {
-    throw Napi::RangeError::New(value.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
-                                                 " elements, expected " + std::to_string(expected));
-  }
-  return array.Data();
 }
 
 Geometry ReadGeometry(const Napi::Value& value) {
@@ -340,12 +324,13 @@ Napi::Value ClearCache(const Napi::CallbackInfo& info) {
   const std::lock_guard<std::mutex> lock(CacheMutex());
   Cache().clear();
   PoolCache().clear();
+  lmreg::ClearMatmulCache();
   return info.Env().Undefined();
 }
 
 Napi::Value CacheSize(const Napi::CallbackInfo& info) {
   const std::lock_guard<std::mutex> lock(CacheMutex());
-  return Napi::Number::New(info.Env(), static_cast<double>(Cache().size() + PoolCache().size()));
+  return Napi::Number::New(info.Env(), static_cast<double>(Cache().size() + PoolCache().size() + lmreg::MatmulCacheSize()));
 }
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
@@ -363,6 +348,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
   exports.Set("cacheSize", Napi::Function::New(env, CacheSize, "cacheSize"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
+  lmreg::InitElementwise(env, exports);
   return exports;
 }
 

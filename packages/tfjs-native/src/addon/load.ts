@@ -13,6 +13,18 @@ export const POOL_OP = { avgForward: 0, avgBackward: 1, maxForward: 2, maxBackwa
 /** One of `POOL_OP`'s values. */
 export type PoolOp = (typeof POOL_OP)[keyof typeof POOL_OP];
 
+/** Operation codes of the addon's `binary` function. */
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4 } as const;
+export type BinaryOp = (typeof BINARY_OP)[keyof typeof BINARY_OP];
+
+/** Operation codes of the addon's `unary` function. */
+export const UNARY_OP = { relu: 0, step: 1, neg: 2, square: 3, sqrt: 4, rsqrt: 5, exp: 6, log: 7 } as const;
+export type UnaryOp = (typeof UNARY_OP)[keyof typeof UNARY_OP];
+
+/** Operation codes of the addon's `reduce` function. */
+export const REDUCE_OP = { sum: 0, mean: 1, max: 2 } as const;
+export type ReduceOp = (typeof REDUCE_OP)[keyof typeof REDUCE_OP];
+
 /** One of `CONV_OP`'s values. */
 export type ConvOp = (typeof CONV_OP)[keyof typeof CONV_OP];
 
@@ -28,6 +40,21 @@ export interface NativeAddon {
    * 3 max bwd dy -> dx with `x` the forward input). Returns oneDNN's implementation name.
    */
   pool(op: PoolOp, geometry: Int32Array, a: Float32Array, out: Float32Array, x?: Float32Array): string;
+  /**
+   * out = a op b over `shape` (contiguous out); aStrides / bStrides are each operand's element
+   * strides in out's dimensions, 0 where it broadcasts.
+   */
+  binary(op: BinaryOp, shape: Int32Array, out: Float32Array, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array): void;
+  /** out = op(x) element-wise; alpha is Step's value for x <= 0. */
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** out = op over the dimensions of `shape` flagged in `reduced` (accumulated in double). */
+  reduce(op: ReduceOp, shape: Int32Array, reduced: Int32Array, x: Float32Array, out: Float32Array): void;
+  /** out = sum of the inputs, in order. */
+  addN(out: Float32Array, inputs: readonly Float32Array[]): void;
+  /** dst[dstOffset + i . dstStrides] = src[srcOffset + i . srcStrides] for every index i of shape. */
+  copy(shape: Int32Array, dst: Float32Array, dstOffset: number, dstStrides: Int32Array, src: Float32Array, srcOffset: number, srcStrides: Int32Array): void;
+  /** out[batch, m, n] = op(a) @ op(b), dims = [batch, m, k, n, transposeA, transposeB] (oneDNN matmul). */
+  matmul(dims: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   setThreads(count: number): void;
   getThreads(): number;
   clearCache(): void;

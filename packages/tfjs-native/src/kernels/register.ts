@@ -3,6 +3,18 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from '../addon/load.js';
 import { CpuBackendMissingError } from '../errors.js';
 import { nativeConv2dBackpropFilterConfig, nativeConv2dBackpropInputConfig, nativeConv2dConfig } from './conv2d.js';
+import {
+  NATIVE_BINARY_KERNELS,
+  NATIVE_REDUCE_KERNELS,
+  NATIVE_UNARY_KERNELS,
+  nativeAddNConfig,
+  nativeBatchMatMulConfig,
+  nativeBinaryConfig,
+  nativePadConfig,
+  nativeReduceConfig,
+  nativeSliceConfig,
+  nativeUnaryConfig,
+} from './elementwise.js';
 import { nativePoolConfig, nativePoolGradConfig } from './pool.js';
 
 /** Kernel names `registerNativeKernels()` installs for the `cpu` backend. */
@@ -14,6 +26,13 @@ export const NATIVE_KERNELS: readonly string[] = [
   'AvgPoolGrad',
   'MaxPool',
   'MaxPoolGrad',
+  ...Object.keys(NATIVE_BINARY_KERNELS),
+  ...Object.keys(NATIVE_UNARY_KERNELS),
+  ...Object.keys(NATIVE_REDUCE_KERNELS),
+  'AddN',
+  'Slice',
+  'PadV2',
+  'BatchMatMul',
 ];
 
 const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
@@ -24,6 +43,13 @@ const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
   AvgPoolGrad: (fallback) => nativePoolGradConfig('AvgPoolGrad', fallback),
   MaxPool: (fallback) => nativePoolConfig('MaxPool', fallback),
   MaxPoolGrad: (fallback) => nativePoolGradConfig('MaxPoolGrad', fallback),
+  ...Object.fromEntries(Object.keys(NATIVE_BINARY_KERNELS).map((name) => [name, (fallback: KernelFunc) => nativeBinaryConfig(name, fallback)])),
+  ...Object.fromEntries(Object.keys(NATIVE_UNARY_KERNELS).map((name) => [name, (fallback: KernelFunc) => nativeUnaryConfig(name, fallback)])),
+  ...Object.fromEntries(Object.keys(NATIVE_REDUCE_KERNELS).map((name) => [name, (fallback: KernelFunc) => nativeReduceConfig(name, fallback)])),
+  AddN: nativeAddNConfig,
+  Slice: nativeSliceConfig,
+  PadV2: nativePadConfig,
+  BatchMatMul: nativeBatchMatMulConfig,
 };
 
 /** The cpu backend's own kernels, kept to restore and as fallbacks. */

@@ -1,0 +1,68 @@
+// Where an NB201 super-net training step spends its time on `--backend native`: every kernel
+// registered for tfjs's cpu backend (stock and native) is wrapped with a timer; prints one JSON line
+// with ms per step and call counts by kernel name, slowest first, and the share of the step that
+// no kernel accounts for (autodiff bookkeeping, tidy, JS glue).
+// Needs the built packages and addon (see bench/native-vs-torch.mjs).
+// Run:  OMP_NUM_THREADS=1 node bench/native-profile.mjs [C8N1b64] [steps]
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng } from '@lmreg/common';
+import { loadTrain } from './load-train.mjs';
+
+const id = process.argv[2] ?? 'C8N1b64';
+const steps = Number(process.argv[3] ?? 4);
+const [C, N, batch] = /^C(\d+)N(\d+)b(\d+)$/.exec(id).slice(1).map(Number);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const train = await loadTrain();
+const selected = await train.selectBackend(process.env.BENCH_BACKEND ?? 'native');
+process.stderr.write(`${selected.reason}\n`);
+if (selected.name === 'native') {
+  const native = await import(pathToFileURL(`${root}packages/tfjs-native/dist/index.js`).href);
+  native.setNativeThreads(Number(process.env.OMP_NUM_THREADS ?? 1));
+}
+
+const stats = new Map();
+let active = false;
+for (const config of tf.getKernelsForBackend(selected.name === 'native' ? 'cpu' : selected.name)) {
+  const inner = config.kernelFunc;
+  tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel({
+    ...config,
+    kernelFunc: (args) => {
+      if (!active) return inner(args);
+      const t0 = performance.now();
+      const out = inner(args);
+      const s = stats.get(config.kernelName) ?? { ms: 0, calls: 0, elements: 0 };
+      s.ms += performance.now() - t0;
+      s.calls += 1;
+      const outs = Array.isArray(out) ? out : [out];
+      s.elements += outs.reduce((a, t) => a + t.shape.reduce((p, d) => p * d, 1), 0);
+      stats.set(config.kernelName, s);
+      return out;
+    },
+  });
+}
+
+const rng = createRng(C * 100 + N);
+const randomArch = () => Array.from({ length: 6 }, () => rng.pick(train.NB201_OPS));
+const net = train.createNb201Supernet({ channels: C, cells: N, classes: 10, seed: 0 });
+const optimizer = train.createSgd({ momentum: 0.9, weightDecay: 5e-4 });
+const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
+const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+train.trainStep({ net, arch: Array(6).fill('nor_conv_3x3'), x, y, optimizer, lr: 0.025 });
+active = true;
+const t0 = performance.now();
+for (let i = 0; i < steps; i++) train.trainStep({ net, arch: randomArch(), x, y, optimizer, lr: 0.025 });
+const total = (performance.now() - t0) / steps;
+active = false;
+const kernels = [...stats.entries()]
+  .map(([name, s]) => ({ name, msPerStep: +(s.ms / steps).toFixed(2), callsPerStep: +(s.calls / steps).toFixed(1), meanOutElements: Math.round(s.elements / s.calls) }))
+  .sort((a, b) => b.msPerStep - a.msPerStep);
+const inKernels = kernels.reduce((a, k) => a + k.msPerStep, 0);
+console.log(JSON.stringify({
+  bench: 'native-profile', backend: selected.name, config: id, steps, msPerStep: +total.toFixed(1),
+  msOutsideKernels: +(total - inKernels).toFixed(1), kernelCallsPerStep: +kernels.reduce((a, k) => a + k.callsPerStep, 0).toFixed(0), kernels,
+}));
+tf.dispose([x, y]);
+optimizer.dispose();
+net.dispose();

@@ -1,0 +1,60 @@
+// Shared helpers of the addon's translation units: the oneDNN engine and stream (one per process),
+// argument checks for the typed arrays JS hands in.
+#pragma once
+
+#include <napi.h>
+
+#include <dnnl.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lmreg {
+
+inline dnnl::engine& Engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+inline dnnl::stream& Stream() {
+  static dnnl::stream stream(Engine());
+  return stream;
+}
+
+/** The data of a Float32Array argument holding exactly `expected` elements. */
+inline float* Floats(const Napi::Value& value, size_t expected, const char* name) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a Float32Array");
+  }
+  auto array = value.As<Napi::Float32Array>();
+  if (array.ElementLength() != expected) {
+    throw Napi::RangeError::New(value.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
+                                                 " elements, expected " + std::to_string(expected));
+  }
+  return array.Data();
+}
+
+/** The numbers of an Int32Array argument (shapes, strides, flags), each >= `minimum`. */
+inline std::vector<int64_t> Ints(const Napi::Value& value, const char* name, int64_t minimum = 0) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be an Int32Array");
+  }
+  auto array = value.As<Napi::Int32Array>();
+  std::vector<int64_t> out(array.ElementLength());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = array[i];
+    if (out[i] < minimum) {
+      throw Napi::RangeError::New(value.Env(), std::string(name) + " values must be >= " + std::to_string(minimum));
+    }
+  }
+  return out;
+}
+
+/** Registers the element-wise, reduction, copy and matmul functions (elementwise.cc). */
+void InitElementwise(Napi::Env env, Napi::Object exports);
+/** Cached matmul primitives (elementwise.cc). */
+size_t MatmulCacheSize();
+void ClearMatmulCache();
+
+}  // namespace lmreg
