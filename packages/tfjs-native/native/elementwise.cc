@@ -20,6 +20,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <cstring>
 #include <limits>
 #include <map>
@@ -122,8 +125,41 @@ int64_t Product(const std::vector<int64_t>& dims) {
 
 enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kSquaredDifference = 4 };
 
+/** The largest divisor of `rows` that keeps `n * divisor` within `limit` (1 when there is none). */
+int64_t RowsPerTile(int64_t rows, int64_t n, int64_t limit) {
+  for (int64_t c = std::min<int64_t>(rows, limit / n); c > 1; --c) {
+    if (rows % c == 0) return c;
+  }
+  return 1;
+}
+
+constexpr int64_t kShortRow = 256;
+constexpr int64_t kTile = 2048;
+
 template <typename F>
-void BinaryRun(F f, const Nest<3>& nest, float* out, const float* a, const float* b, bool parallel) {
+void BinaryRun(F f, const Nest<3>& nest, float* out, const float* a, const float* b, bool parallel, bool tile = true) {
+  // [rows, n] op [n] with a short n (per-channel scale and shift of NHWC batch norm, n = C): the
+  // vector is repeated k times into a tile so that the inner loop covers k rows at once instead of
+  // paying the loop overhead on every row of 8 or 16 elements.
+  if (tile && nest.rank == 2 && nest.dims[1] < kShortRow) {
+    const int64_t rows = nest.dims[0], n = nest.dims[1];
+    const bool rows_contiguous = nest.strides[0][0] == n && nest.strides[0][1] == 1;
+    const bool b_vector = nest.strides[1][0] == n && nest.strides[1][1] == 1 && nest.strides[2][0] == 0 && nest.strides[2][1] == 1;
+    const bool a_vector = nest.strides[2][0] == n && nest.strides[2][1] == 1 && nest.strides[1][0] == 0 && nest.strides[1][1] == 1;
+    const int64_t k = rows_contiguous && (a_vector || b_vector) ? RowsPerTile(rows, n, kTile) : 1;
+    if (k > 1) {
+      std::vector<float> repeated(n * k);
+      const float* vector = b_vector ? b : a;
+      for (int64_t j = 0; j < n * k; ++j) repeated[j] = vector[j % n];
+      Nest<3> tiled = nest;
+      tiled.dims[0] = rows / k;
+      tiled.dims[1] = n * k;
+      tiled.strides[0][0] = n * k;
+      tiled.strides[b_vector ? 1 : 2][0] = n * k;
+      BinaryRun(f, tiled, out, b_vector ? a : repeated.data(), b_vector ? repeated.data() : b, parallel, false);
+      return;
+    }
+  }
   const int inner = nest.rank - 1;
   const int64_t n = nest.dims[inner];
   const int64_t sa = nest.strides[1][inner];
@@ -196,6 +232,18 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 enum UnaryOp { kRelu = 0, kStep = 1, kNeg = 2, kSquare = 3, kSqrt = 4, kRsqrt = 5, kExp = 6, kLog = 7 };
 
+/** condition ? a : b with bit masks (GCC emits a branch for the ternary; random signs mispredict). */
+inline float Select(bool condition, float a, float b) {
+  uint32_t ia, ib;
+  std::memcpy(&ia, &a, 4);
+  std::memcpy(&ib, &b, 4);
+  const uint32_t mask = 0u - static_cast<uint32_t>(condition);
+  const uint32_t r = (ia & mask) | (ib & ~mask);
+  float out;
+  std::memcpy(&out, &r, 4);
+  return out;
+}
+
 template <typename F>
 void UnaryRun(F f, float* out, const float* x, int64_t n) {
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
@@ -215,8 +263,9 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   const float alpha = info[3].As<Napi::Number>().FloatValue();
   const int64_t size = static_cast<int64_t>(n);
   switch (op) {
-    case kRelu: UnaryRun([](float v) { return v < 0.f ? 0.f : v; }, out, x, size); break;  // NaN stays NaN
-    case kStep: UnaryRun([alpha](float v) { return std::isnan(v) ? v : v > 0.f ? 1.f : alpha; }, out, x, size); break;
+    // NaN stays NaN in both, as in tfjs (v == v is false only for NaN; no branch, so it vectorises).
+    case kRelu: UnaryRun([](float v) { return Select(v < 0.f, 0.f, v); }, out, x, size); break;
+    case kStep: UnaryRun([alpha](float v) { return Select(v != v, v, Select(v > 0.f, 1.f, alpha)); }, out, x, size); break;
     case kNeg: UnaryRun([](float v) { return -v; }, out, x, size); break;
     case kSquare: UnaryRun([](float v) { return v * v; }, out, x, size); break;
     case kSqrt: UnaryRun([](float v) { return std::sqrt(v); }, out, x, size); break;
@@ -267,7 +316,18 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   }
   const float* x = Floats(info[3], in_step, "x");
   float* out = Floats(info[4], out_step, "out");
-  const Nest<2> nest = Collapse<2>(dims, strides);
+  Nest<2> nest = Collapse<2>(dims, strides);
+  // [rows, n] reduced over rows with a short n (per-channel batch statistics in NHWC): accumulate
+  // k rows side by side into n * k partial sums (one long inner loop instead of one per row), then
+  // fold the k partials.
+  int64_t fold = 1;
+  if (nest.rank == 2 && nest.strides[1][0] == 0 && nest.strides[1][1] == 1 && nest.dims[1] < kShortRow) {
+    fold = RowsPerTile(nest.dims[0], nest.dims[1], kTile);
+    nest.dims[0] /= fold;
+    nest.dims[1] *= fold;
+    nest.strides[0][0] = nest.dims[1];
+  }
+  const int64_t acc_size = out_step * fold;
   const int inner = nest.rank - 1;
   const int64_t n = nest.dims[inner];
   const bool inner_kept = nest.strides[1][inner] == 1;
@@ -294,7 +354,7 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   const int threads = in_step >= kParallelMin && nest.rank > 1 ? omp_get_max_threads() : 1;
   const bool outer_reduced = nest.strides[1][0] == 0;
   const int buffers = outer_reduced ? threads : 1;
-  std::vector<double> acc(static_cast<size_t>(out_step) * buffers, init);
+  std::vector<double> acc(static_cast<size_t>(acc_size) * buffers, init);
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
     const int64_t t = omp_get_thread_num(), T = omp_get_num_threads();
@@ -302,21 +362,18 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     if (end > begin) {
       Nest<2> part = nest;
       part.dims[0] = end - begin;
-      double* target = acc.data() + (outer_reduced ? out_step * t : 0);
+      double* target = acc.data() + (outer_reduced ? acc_size * t : 0);
       run(part, x + begin * nest.strides[0][0], target + (outer_reduced ? 0 : begin * nest.strides[1][0]));
     }
   }
+  auto combine = [op](double& a, double v) {
+    if (op != kMax) a += v;
+    else if (std::isnan(v) || v > a) a = v;
+  };
   for (int b = 1; b < buffers; ++b) {
-    for (int64_t i = 0; i < out_step; ++i) {
-      double& a = acc[i];
-      const double v = acc[b * out_step + i];
-      if (op == kMax) {
-        if (std::isnan(v) || v > a) a = v;
-      } else {
-        a += v;
-      }
-    }
+    for (int64_t i = 0; i < acc_size; ++i) combine(acc[i], acc[b * acc_size + i]);
   }
+  for (int64_t i = out_step; i < acc_size; ++i) combine(acc[i % out_step], acc[i]);
   for (int64_t i = 0; i < out_step; ++i) out[i] = static_cast<float>(op == kMean ? acc[i] / count : acc[i]);
   return env.Undefined();
 }
@@ -442,6 +499,28 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---- allocator ----
+
+/**
+ * retainFreedMemory(): makes glibc's malloc serve large blocks from its heap and keep freed memory
+ * instead of returning it to the system (M_MMAP_THRESHOLD 1 GiB, M_TRIM_THRESHOLD 4 GiB,
+ * M_TOP_PAD 64 MiB). Every tfjs cpu kernel output is a new Float32Array; by default each large
+ * one is a fresh mmap whose pages fault (and are zeroed) on first touch, which costs more than the
+ * element-wise kernel that fills it. Process-wide; the resident size stays at its peak. Returns
+ * false when the C library is not glibc or refused the setting.
+ */
+Napi::Value RetainFreedMemory(const Napi::CallbackInfo& info) {
+#ifdef __GLIBC__
+  bool ok = mallopt(M_MMAP_THRESHOLD, 1 << 30) == 1;
+  if (!ok) ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;  // older glibc caps it at 32 MiB
+  ok = mallopt(M_TRIM_THRESHOLD, static_cast<int>((1u << 31) - 1)) == 1 && ok;
+  ok = mallopt(M_TOP_PAD, 64 << 20) == 1 && ok;
+  return Napi::Boolean::New(info.Env(), ok);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 }  // namespace
 
 size_t MatmulCacheSize() {
@@ -461,6 +540,7 @@ void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("addN", Napi::Function::New(env, AddN, "addN"));
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("retainFreedMemory", Napi::Function::New(env, RetainFreedMemory, "retainFreedMemory"));
 }
 
 }  // namespace lmreg

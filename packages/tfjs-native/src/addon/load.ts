@@ -55,6 +55,8 @@ export interface NativeAddon {
   copy(shape: Int32Array, dst: Float32Array, dstOffset: number, dstStrides: Int32Array, src: Float32Array, srcOffset: number, srcStrides: Int32Array): void;
   /** out[batch, m, n] = op(a) @ op(b), dims = [batch, m, k, n, transposeA, transposeB] (oneDNN matmul). */
   matmul(dims: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Tunes glibc malloc to keep freed large blocks (see registerNativeKernels); false if not applied. */
+  retainFreedMemory(): boolean;
   setThreads(count: number): void;
   getThreads(): number;
   clearCache(): void;

@@ -3,6 +3,7 @@ import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow
 import { CONV_OP, loadNativeAddon } from '../addon/load.js';
 import type { ConvOp } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
+import { uninitialisedFloats } from './output.js';
 
 /** The parts of tfjs-backend-cpu's `MathBackendCPU` the kernels use (its data storage). */
 export interface CpuBackendLike {
@@ -42,7 +43,7 @@ export function floats(backend: CpuBackendLike, tensor: TensorInfo): Float32Arra
 }
 
 function run(kernelName: string, op: ConvOp, geometry: Int32Array, a: Float32Array, b: Float32Array, size: number): Float32Array {
-  const out = new Float32Array(size);
+  const out = uninitialisedFloats(size);
   try {
     loadNativeAddon().conv(op, geometry, a, b, out);
   } catch (cause) {

@@ -3,6 +3,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { BINARY_OP, loadNativeAddon, REDUCE_OP, UNARY_OP } from '../addon/load.js';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
+import { uninitialisedFloats } from './output.js';
 import { floats } from './conv2d.js';
 import type { CpuBackendLike } from './conv2d.js';
 
@@ -66,7 +67,7 @@ export function nativeBinaryConfig(kernelName: string, fallback: KernelFunc): Ke
       if (values === undefined || a.dtype !== b.dtype) return fallback(args);
       const [av, bv] = values as [Float32Array, Float32Array];
       const outShape = broadcast_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = new Float32Array(product(outShape));
+      const out = uninitialisedFloats(product(outShape));
       const shape = outShape.length === 0 ? [1] : outShape;
       call(kernelName, 'binary op', () =>
         loadNativeAddon().binary(op, Int32Array.from(shape), out, av, broadcastStrides(a.shape, shape), bv, broadcastStrides(b.shape, shape)),
@@ -101,7 +102,7 @@ export function nativeUnaryConfig(kernelName: string, fallback: KernelFunc): Ker
       const values = allFloats(backend, [x]);
       if (values === undefined) return fallback(args);
       const xv = values[0] as Float32Array;
-      const out = new Float32Array(xv.length);
+      const out = uninitialisedFloats(xv.length);
       const alpha = kernelName === 'Step' ? Number((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0) : 0;
       call(kernelName, 'unary op', () => loadNativeAddon().unary(op, xv, out, alpha));
       return backend.makeTensorInfo([...x.shape], 'float32', out);
@@ -143,7 +144,7 @@ export function nativeReduceConfig(kernelName: string, fallback: KernelFunc): Ke
       const outShape = keepDims ? backend_util.expandShapeToKeepDim(reducedShape, axes) : reducedShape;
       const shape = x.shape.length === 0 ? [1] : x.shape;
       const mask = Int32Array.from(shape, (_, i) => (axes.includes(i) ? 1 : 0));
-      const out = new Float32Array(product(reducedShape));
+      const out = uninitialisedFloats(product(reducedShape));
       call(kernelName, 'reduction', () => loadNativeAddon().reduce(op, Int32Array.from(shape), mask, values[0] as Float32Array, out));
       return backend.makeTensorInfo(outShape, 'float32', out);
     },
@@ -163,7 +164,7 @@ export function nativeAddNConfig(fallback: KernelFunc): KernelConfig {
       if (values === undefined || first === undefined || tensors.some((t) => !util.arraysEqual(t.shape, first.shape))) {
         return fallback(args);
       }
-      const out = new Float32Array(product(first.shape));
+      const out = uninitialisedFloats(product(first.shape));
       call('AddN', 'AddN', () => loadNativeAddon().addN(out, values));
       return backend.makeTensorInfo([...first.shape], 'float32', out);
     },
@@ -199,7 +200,7 @@ export function nativeSliceConfig(fallback: KernelFunc): KernelConfig {
       if (product($size) === 0 || slice_util.isSliceContinous(x.shape, $begin, $size)) return fallback(args);
       const xStrides = rowMajorStrides(x.shape);
       const offset = $begin.reduce((a, b, i) => a + b * (xStrides[i] ?? 0), 0);
-      const out = new Float32Array(product($size));
+      const out = uninitialisedFloats(product($size));
       call('Slice', 'strided copy', () =>
         loadNativeAddon().copy(Int32Array.from($size), out, 0, rowMajorStrides($size), values[0] as Float32Array, offset, xStrides),
       );
@@ -222,7 +223,7 @@ export function nativePadConfig(fallback: KernelFunc): KernelConfig {
       const outShape = x.shape.map((d, i) => (paddings[i]?.[0] ?? 0) + d + (paddings[i]?.[1] ?? 0));
       const outStrides = rowMajorStrides(outShape);
       const offset = paddings.reduce((a, [before], i) => a + before * (outStrides[i] ?? 0), 0);
-      const out = new Float32Array(product(outShape));
+      const out = new Float32Array(product(outShape)); // zero-filled: the copy writes only the interior
       if (constantValue !== 0) out.fill(constantValue);
       call('PadV2', 'strided copy', () =>
         loadNativeAddon().copy(Int32Array.from(x.shape), out, offset, outStrides, values[0] as Float32Array, 0, rowMajorStrides(x.shape)),
@@ -258,7 +259,7 @@ export function nativeBatchMatMulConfig(fallback: KernelFunc): KernelConfig {
       if (k !== kb) return fallback(args); // the stock kernel throws tfjs's own error
       const outer = a.shape.slice(0, -2);
       const batch = product(outer);
-      const out = new Float32Array(batch * m * n);
+      const out = uninitialisedFloats(batch * m * n);
       const [av, bv] = values as [Float32Array, Float32Array];
       call('BatchMatMul', 'oneDNN matmul', () =>
         loadNativeAddon().matmul(Int32Array.of(batch, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0), av, bv, out),

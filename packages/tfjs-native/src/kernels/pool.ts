@@ -3,6 +3,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { loadNativeAddon, POOL_OP } from '../addon/load.js';
 import type { PoolOp } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
+import { uninitialisedFloats } from './output.js';
 import { floats, nativeGeometry } from './conv2d.js';
 import type { CpuBackendLike } from './conv2d.js';
 
@@ -22,7 +23,7 @@ function poolInfo(shape: readonly number[], attrs: PoolAttrs): backend_util.Conv
 }
 
 function run(kernelName: string, op: PoolOp, geometry: Int32Array, a: Float32Array, size: number, x?: Float32Array): Float32Array {
-  const out = new Float32Array(size);
+  const out = uninitialisedFloats(size);
   try {
     if (x === undefined) loadNativeAddon().pool(op, geometry, a, out);
     else loadNativeAddon().pool(op, geometry, a, out, x);
