@@ -13,7 +13,8 @@ const id = process.argv[2] ?? 'C8N1b64';
 const steps = Number(process.argv[3] ?? 4);
 const [C, N, batch] = /^C(\d+)N(\d+)b(\d+)$/.exec(id).slice(1).map(Number);
 const root = fileURLToPath(new URL('..', import.meta.url));
-const train = await loadTrain();
+// BENCH_TRAIN_DIST=/path/to/dist/index.js profiles another build of @lmreg/train (e.g. a patched copy).
+const train = process.env.BENCH_TRAIN_DIST ? await import(pathToFileURL(process.env.BENCH_TRAIN_DIST).href) : await loadTrain();
 const selected = await train.selectBackend(process.env.BENCH_BACKEND ?? 'native');
 process.stderr.write(`${selected.reason}\n`);
 if (selected.name === 'native') {

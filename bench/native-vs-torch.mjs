@@ -15,6 +15,8 @@
 // Needs: npm run build:native --workspace packages/tfjs-native; npx turbo run build --filter=@lmreg/train...
 // Run:  node bench/native-vs-torch.mjs --threads 1                     (all four configs)
 //       node bench/native-vs-torch.mjs --threads 1 --configs C8N1b64 --rounds 3 --steps 3
+// Besides wall-clock img/s it reports img per CPU-second of each process (user + system time of
+// all its threads), which a machine shared with other jobs disturbs less than wall time.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,7 +43,8 @@ const k = Number(args.steps);
 const peak = Number(process.env.BENCH_PEAK_GFLOPS ?? 190);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const train = await loadTrain();
+// BENCH_TRAIN_DIST=/path/to/dist/index.js runs another build of @lmreg/train (e.g. a patched copy).
+const train = process.env.BENCH_TRAIN_DIST ? await import(pathToFileURL(process.env.BENCH_TRAIN_DIST).href) : await loadTrain();
 const selected = await train.selectBackend(args.backend);
 process.stderr.write(`lmreg backend: ${selected.reason}\n`);
 if (selected.name === 'native') {
@@ -101,6 +104,10 @@ function flops(ops, C, N, batch) {
   return { forward: stem + rest, train: 2 * stem + 3 * rest };
 }
 
+const cpuSeconds = (since) => {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1e6;
+};
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -122,6 +129,8 @@ for (const id of args.configs.split(',')) {
   const theirs = { train: [], eval: [] };
   let flopTrain = 0;
   let flopEval = 0;
+  const cpuOurs = { train: 0, eval: 0 };
+  const cpuTheirs = { train: 0, eval: 0 };
   let secondsOurs = { train: 0, eval: 0 };
   let secondsTheirs = { train: 0, eval: 0 };
   // warm-up: primitives, momentum buffers, allocator
@@ -132,9 +141,13 @@ for (const id of args.configs.split(',')) {
     const archs = Array.from({ length: k }, randomArch);
     const evalArchs = Array.from({ length: k }, randomArch);
     let t0 = performance.now();
+    let c0 = process.cpuUsage();
     for (const arch of archs) train.trainStep({ net, arch, x, y, optimizer, lr: 0.025 });
     const oursTrain = (performance.now() - t0) / 1000;
-    const torchTrain = (await torch({ cmd: 'train', archs })).seconds.reduce((a, b) => a + b, 0);
+    cpuOurs.train += cpuSeconds(c0);
+    const torchTrainOut = await torch({ cmd: 'train', archs });
+    const torchTrain = torchTrainOut.seconds.reduce((a, b) => a + b, 0);
+    cpuTheirs.train += torchTrainOut.cpu;
     ours.train.push((k * batch) / oursTrain);
     theirs.train.push((k * batch) / torchTrain);
     const f = archs.reduce((a, arch) => a + flops(arch, C, N, batch).train, 0);
@@ -143,9 +156,13 @@ for (const id of args.configs.split(',')) {
     secondsTheirs.train += torchTrain;
     if (!args['no-eval']) {
       t0 = performance.now();
+      c0 = process.cpuUsage();
       for (const arch of evalArchs) train.evaluate(net, arch, [{ x, y }]);
       const oursEval = (performance.now() - t0) / 1000;
-      const torchEval = (await torch({ cmd: 'eval', archs: evalArchs })).seconds.reduce((a, b) => a + b, 0);
+      cpuOurs.eval += cpuSeconds(c0);
+      const torchEvalOut = await torch({ cmd: 'eval', archs: evalArchs });
+      const torchEval = torchEvalOut.seconds.reduce((a, b) => a + b, 0);
+      cpuTheirs.eval += torchEvalOut.cpu;
       ours.eval.push((k * batch) / oursEval);
       theirs.eval.push((k * batch) / torchEval);
       flopEval += evalArchs.reduce((a, arch) => a + flops(arch, C, N, batch).forward, 0);
@@ -167,6 +184,9 @@ for (const id of args.configs.split(',')) {
       lmregImgPerS: +a.toFixed(1),
       torchImgPerS: +b.toFixed(1),
       ratio: +(a / b).toFixed(3),
+      lmregImgPerCpuS: +((rounds * k * batch) / cpuOurs[phase]).toFixed(1),
+      torchImgPerCpuS: +((rounds * k * batch) / cpuTheirs[phase]).toFixed(1),
+      cpuRatio: +(cpuTheirs[phase] / cpuOurs[phase]).toFixed(3),
       lmregGflops: +gflops(flop, secondsOurs[phase]).toFixed(2),
       torchGflops: +gflops(flop, secondsTheirs[phase]).toFixed(2),
       lmregPeakFraction: +(gflops(flop, secondsOurs[phase]) / peak).toFixed(4),

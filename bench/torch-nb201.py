@@ -4,8 +4,9 @@
 #   /usr/bin/python3 bench/torch-nb201.py --serve --threads 1
 # It reads one JSON command per line on stdin and answers one JSON line on stdout:
 #   {"cmd": "build", "channels": 8, "cells": 1, "batch": 64}                -> {"ok": true, "params": ...}
-#   {"cmd": "train", "archs": [[op x 6], ...]}  (one SGD step per arch)      -> {"seconds": [...], "losses": [...]}
-#   {"cmd": "eval",  "archs": [[op x 6], ...]}  (one forward per arch)      -> {"seconds": [...]}
+#   {"cmd": "train", "archs": [[op x 6], ...]}  (one SGD step per arch)      -> {"seconds": [...], "losses": [...], "cpu": s}
+#   {"cmd": "eval",  "archs": [[op x 6], ...]}  (one forward per arch)      -> {"seconds": [...], "cpu": s}
+# (cpu: process CPU time of the whole command, all threads.)
 #   {"cmd": "quit"}
 # The network is the same as ours: stem conv3x3 + BN; 3 stages of N cells at C, 2C, 4C with
 # NB201's ResNet reduction blocks (ReLU-Conv3x3/s2-BN, ReLU-Conv3x3-BN, shortcut 2x2 avg pool +
@@ -117,6 +118,7 @@ class Bench:
 
     def train(self, archs):
         seconds, losses = [], []
+        cpu0 = time.process_time()
         for ops in archs:
             t0 = time.perf_counter()
             self.opt.zero_grad(set_to_none=True)
@@ -126,10 +128,11 @@ class Bench:
             self.opt.step()
             losses.append(loss.item())
             seconds.append(time.perf_counter() - t0)
-        return {'seconds': seconds, 'losses': losses}
+        return {'seconds': seconds, 'losses': losses, 'cpu': time.process_time() - cpu0}
 
     def eval(self, archs):
         seconds = []
+        cpu0 = time.process_time()
         with torch.no_grad():
             for ops in archs:
                 t0 = time.perf_counter()
@@ -137,7 +140,7 @@ class Bench:
                 F.cross_entropy(logits, self.y).item()
                 (logits.argmax(1) == self.y).float().sum().item()
                 seconds.append(time.perf_counter() - t0)
-        return {'seconds': seconds}
+        return {'seconds': seconds, 'cpu': time.process_time() - cpu0}
 
 
 def main():

@@ -53,6 +53,10 @@ inline std::vector<int64_t> Ints(const Napi::Value& value, const char* name, int
 
 /** Registers the element-wise, reduction, copy and matmul functions (elementwise.cc). */
 void InitElementwise(Napi::Env env, Napi::Object exports);
+/** Registers batchNorm / batchNormGrad (batchnorm.cc). */
+void InitBatchNorm(Napi::Env env, Napi::Object exports);
+size_t BatchNormCacheSize();
+void ClearBatchNormCache();
 /** Cached matmul primitives (elementwise.cc). */
 size_t MatmulCacheSize();
 void ClearMatmulCache();

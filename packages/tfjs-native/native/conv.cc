@@ -325,12 +325,13 @@ Napi::Value ClearCache(const Napi::CallbackInfo& info) {
   Cache().clear();
   PoolCache().clear();
   lmreg::ClearMatmulCache();
+  lmreg::ClearBatchNormCache();
   return info.Env().Undefined();
 }
 
 Napi::Value CacheSize(const Napi::CallbackInfo& info) {
   const std::lock_guard<std::mutex> lock(CacheMutex());
-  return Napi::Number::New(info.Env(), static_cast<double>(Cache().size() + PoolCache().size() + lmreg::MatmulCacheSize()));
+  return Napi::Number::New(info.Env(), static_cast<double>(Cache().size() + PoolCache().size() + lmreg::MatmulCacheSize() + lmreg::BatchNormCacheSize()));
 }
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
@@ -349,6 +350,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cacheSize", Napi::Function::New(env, CacheSize, "cacheSize"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   lmreg::InitElementwise(env, exports);
+  lmreg::InitBatchNorm(env, exports);
   return exports;
 }
 

@@ -55,6 +55,13 @@ export interface NativeAddon {
   copy(shape: Int32Array, dst: Float32Array, dstOffset: number, dstStrides: Int32Array, src: Float32Array, srcOffset: number, srcStrides: Int32Array): void;
   /** out[batch, m, n] = op(a) @ op(b), dims = [batch, m, k, n, transposeA, transposeB] (oneDNN matmul). */
   matmul(dims: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Training-mode batch norm forward (NHWC, dims = [n, h, w, c]; this batch's statistics, biased variance). */
+  batchNorm(dims: Int32Array, epsilon: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array): void;
+  /** Its gradient through the statistics: dx, dgamma, dbeta from dy and the forward's x and gamma. */
+  batchNormGrad(
+    dims: Int32Array, epsilon: number, dy: Float32Array, x: Float32Array, gamma: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
   /** Tunes glibc malloc to keep freed large blocks (see registerNativeKernels); false if not applied. */
   retainFreedMemory(): boolean;
   setThreads(count: number): void;

@@ -3,6 +3,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from '../addon/load.js';
 import { CpuBackendMissingError } from '../errors.js';
 import { nativeConv2dBackpropFilterConfig, nativeConv2dBackpropInputConfig, nativeConv2dConfig } from './conv2d.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient } from './batch-norm.js';
 import {
   NATIVE_BINARY_KERNELS,
   NATIVE_REDUCE_KERNELS,
@@ -33,7 +34,15 @@ export const NATIVE_KERNELS: readonly string[] = [
   'Slice',
   'PadV2',
   'BatchMatMul',
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
 ];
+
+/** Kernels that only this package defines (no stock kernel to replace or restore). */
+const OWN_KERNELS: Readonly<Record<string, KernelConfig>> = {
+  [BATCH_NORM_TRAIN]: batchNormTrainConfig,
+  [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
+};
 
 const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
   Conv2D: nativeConv2dConfig,
@@ -63,7 +72,8 @@ const current = (kernelName: string): KernelConfig | undefined =>
  * Replaces the `cpu` backend's kernels listed in `NATIVE_KERNELS` with native ones: oneDNN
  * convolutions, pooling, MatMul and their gradients; broadcasting `Add` / `Sub` / `Multiply` /
  * `RealDiv` / `SquaredDifference`; `Relu`, `Step`, `Neg`, `Square`, `Sqrt`, `Rsqrt`, `Exp`, `Log`;
- * `Sum` / `Mean` / `Max` over any axes; `AddN`; strided `Slice` and `PadV2`. The originals are kept
+ * `Sum` / `Mean` / `Max` over any axes; `AddN`; strided `Slice` and `PadV2`; and adds the fused
+ * training-mode batch norm kernels behind `batchNormWithBatchStats`. The originals are kept
  * for `unregisterNativeKernels` and as fallbacks for what the native ones do not handle (non-float32
  * dtypes, NCHW, batch-broadcast MatMul, contiguous slices). Idempotent.
  *
@@ -86,16 +96,28 @@ let allocatorTuned = false;
 
 export function registerNativeKernels(): readonly string[] {
   const addon = loadNativeAddon();
+  // The gradient registry is global and keyed by kernel name (ours): registering it is harmless
+  // for other backends, which simply have no such kernel.
+  if ((tf.getGradient(BATCH_NORM_TRAIN) as unknown) === undefined) tf.registerGradient(batchNormTrainGradient);
   if (!allocatorTuned && process.env['LMREG_NATIVE_MALLOC'] !== 'default') {
     addon.retainFreedMemory();
     allocatorTuned = true;
   }
   for (const kernelName of NATIVE_KERNELS) {
+    if (OWN_KERNELS[kernelName] !== undefined) continue;
     if (current(kernelName) === undefined && !originals.has(kernelName)) throw new CpuBackendMissingError();
   }
   for (const kernelName of NATIVE_KERNELS) {
     const existing = current(kernelName);
     if (existing !== undefined && existing === installed.get(kernelName)) continue;
+    const own = OWN_KERNELS[kernelName];
+    if (own !== undefined) {
+      if (existing !== undefined) tf.unregisterKernel(kernelName, 'cpu');
+      tf.registerKernel(own);
+      const registered = current(kernelName);
+      if (registered !== undefined) installed.set(kernelName, registered);
+      continue;
+    }
     if (existing !== undefined) {
       originals.set(kernelName, existing);
       tf.unregisterKernel(kernelName, 'cpu');
