@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getSampler } from '../sampler/registry.js';
 import type { Proposal, SamplerState } from '../sampler/types.js';
 import { createNaoSampler } from './nao-sampler.js';
+import { rankScaled } from './nao-search.js';
+import { fc, test } from '@fast-check/vitest';
 
 const space = getSpace('nb201');
 /** Number of 3x3 convolutions in the cell: a smooth fitness the predictor can learn. */
@@ -95,4 +97,53 @@ describe('nao sampler (encoder / predictor / decoder on tfjs)', () => {
     for (const p of proposals) expect(nb101.decode(nb101.encode(p.arch))).toEqual(p.arch);
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
+
+  it("runs NAO's own variant too (min-max targets, first new cell per seed), reproducibly, without leaking tensors", async () => {
+    const before = tf.memory().numTensors;
+    const own = { ...options, rankTargets: 0, rankCandidates: 0 };
+    const run = async (): Promise<[string, number][]> => {
+      const sampler = getSampler('nao', own);
+      sampler.init({ space, rng: createRng(6) });
+      return summary(await sampler.propose(fitness, 16));
+    };
+    const first = await run();
+    expect(new Set(first.map(([a]) => a)).size).toBe(16);
+    expect(await run()).toEqual(first);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it('learns: on a smooth fitness its default search beats random search from the same seeds', async () => {
+    const before = tf.memory().numTensors;
+    let nao = 0;
+    let random = 0;
+    for (let seed = 0; seed < 4; seed++) {
+      const a = getSampler('nao', { hidden: 8, trainSteps: 30 });
+      a.init({ space, rng: createRng(seed) });
+      nao += (await a.propose(fitness, 45))[0]?.fitness ?? 0;
+      const r = getSampler('random');
+      r.init({ space, rng: createRng(seed) });
+      random += (await r.propose(fitness, 45))[0]?.fitness ?? 0;
+    }
+    expect(nao).toBeGreaterThan(random);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 240_000);
+});
+
+describe('rankScaled (the predictor targets of rankTargets: 1)', () => {
+  test.prop([fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 40 })])('keeps the order, ties share a value, spans [0, 1]', (values) => {
+    const r = rankScaled(values);
+    expect(r.length).toBe(values.length);
+    for (let i = 0; i < values.length; i++) {
+      for (let j = 0; j < values.length; j++) {
+        const [vi, vj, ri, rj] = [values[i] as number, values[j] as number, r[i] as number, r[j] as number];
+        if (vi < vj) expect(ri).toBeLessThan(rj);
+        if (vi === vj) expect(ri).toBe(rj);
+      }
+    }
+    for (const x of r) expect(x >= 0 && x <= 1).toBe(true);
+    if (new Set(values).size === values.length && values.length > 1) {
+      expect(Math.min(...r)).toBe(0);
+      expect(Math.max(...r)).toBe(1);
+    }
+  });
 });

@@ -17,6 +17,12 @@ export interface NaoSearchOptions {
   readonly hidden: number;
   readonly trainSteps: number;
   readonly stepSize: number;
+  /** Adam learning rate of the model. */
+  readonly lr: number;
+  /** 1: the model's targets are the fitness ranks within the pool, scaled to [0, 1]; 0: min-max scaled fitness. */
+  readonly rankTargets: number;
+  /** 1: decode a new cell from every seed and evaluate the `perRound` the predictor scores highest; 0: the first `perRound` seeds' cells. */
+  readonly rankCandidates: number;
 }
 
 /**
@@ -93,7 +99,11 @@ class NaoModel {
 
   /** Encodings as an int32 tensor `[batch, length]` (position `i` holds a value in `[0, bounds[i])`). */
   tokens(encodings: readonly (readonly number[])[]): tf.Tensor2D {
-    return tf.tensor2d(encodings.map((e) => [...e]), [encodings.length, this.#bounds.length], 'int32');
+    return tf.tensor2d(
+      encodings.map((e) => [...e]),
+      [encodings.length, this.#bounds.length],
+      'int32',
+    );
   }
 
   /**
@@ -130,6 +140,14 @@ class NaoModel {
       const hidden = tf.relu(tf.add(tf.matMul(embedding, this.#w('mlp1') as tf.Tensor2D), this.#w('mlp1b')));
       return tf.reshape(tf.sigmoid(tf.add(tf.matMul(hidden, this.#w('mlp2') as tf.Tensor2D), this.#w('mlp2b'))), [-1]) as tf.Tensor1D;
     });
+  }
+
+  /** Predicted fitness of encodings, as plain numbers. */
+  scores(encodings: readonly (readonly number[])[]): number[] {
+    const values = tf.tidy(() => this.predict(this.encode(this.tokens(encodings))));
+    const out = Array.from(values.dataSync());
+    values.dispose();
+    return out;
   }
 
   /** One decoder step: the LSTM cell started from the embedding, fed `x`. */
@@ -192,6 +210,20 @@ class NaoModel {
   dispose(): void {
     tf.dispose([...this.#vars, this.#offsetRow, this.#mask]);
   }
+}
+
+/** Each value's rank among `values` (ties share their mean rank), scaled to [0, 1]. */
+export function rankScaled(values: readonly number[]): number[] {
+  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const ranks = new Array<number>(values.length).fill(0);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && (order[j + 1] as readonly [number, number])[0] === (order[i] as readonly [number, number])[0]) j++;
+    for (let k = i; k <= j; k++) ranks[(order[k] as readonly [number, number])[1]] = (i + j) / 2;
+    i = j + 1;
+  }
+  const top = Math.max(1, values.length - 1);
+  return ranks.map((r) => r / top);
 }
 
 /** Step sizes tried per seed: `stepSize`, doubled each time. */
@@ -262,19 +294,26 @@ export async function naoSearch<A>(context: SearchContext<A>, options: NaoSearch
   // NAO's pool: the top `pool` architectures evaluated so far plus everything the last round
   // added (its decoded and random architectures); the model is trained on the pool only.
   let lastRound = new Set(evaluator.history().map((p) => space.format(p.arch)));
-  while (evaluator.remaining > 0) {
-    const all = evaluator.history();
-    const top = new Set([...all].sort((a, b) => b.fitness - a.fitness).slice(0, options.pool).map((p) => space.format(p.arch)));
-    const history = all.filter((p) => top.has(space.format(p.arch)) || lastRound.has(space.format(p.arch)));
-    const model = new NaoModel(space.encodingBounds, options.hidden, rng);
-    const optimizer = tf.train.adam(1e-3);
-    const candidates: A[] = [];
-    try {
+  // One model for the whole search, trained further each round (as NAO's released code keeps its
+  // controller across iterations): each round's `trainSteps` continue from the last round's fit.
+  const model = new NaoModel(space.encodingBounds, options.hidden, rng);
+  const optimizer = tf.train.adam(options.lr);
+  try {
+    while (evaluator.remaining > 0) {
+      const all = evaluator.history();
+      const top = new Set(
+        [...all]
+          .sort((a, b) => b.fitness - a.fitness)
+          .slice(0, options.pool)
+          .map((p) => space.format(p.arch)),
+      );
+      const history = all.filter((p) => top.has(space.format(p.arch)) || lastRound.has(space.format(p.arch)));
+      const candidates: A[] = [];
       const fitness = history.map((p) => p.fitness);
       const low = Math.min(...fitness);
       const span = Math.max(...fitness) - low || 1;
       const tokens = model.tokens(history.map((p) => space.encode(p.arch)));
-      const targets = tf.tensor1d(fitness.map((f) => (f - low) / span));
+      const targets = tf.tensor1d(options.rankTargets === 1 ? rankScaled(fitness) : fitness.map((f) => (f - low) / span));
       try {
         for (let s = 0; s < options.trainSteps; s++) {
           const cost = optimizer.minimize(() => model.loss(tokens, targets), true, model.variables);
@@ -286,9 +325,17 @@ export async function naoSearch<A>(context: SearchContext<A>, options: NaoSearch
       const seeds = [...history].sort((a, b) => b.fitness - a.fitness).slice(0, options.seeds);
       // All seeds and all step sizes in one batch: embeddings, predictor gradients, then the
       // decoded cell of every (step size, seed), row `attempt * seeds.length + seed`.
-      const decodedRows = seeds.length === 0 ? [] : decodeMoved(model, seeds.map((p) => space.encode(p.arch)), options.stepSize);
+      const decodedRows =
+        seeds.length === 0
+          ? []
+          : decodeMoved(
+              model,
+              seeds.map((p) => space.encode(p.arch)),
+              options.stepSize,
+            );
       const seen = new Set<string>();
-      for (let i = 0; i < seeds.length && candidates.length < options.perRound; i++) {
+      const wanted = options.rankCandidates === 1 ? seeds.length : options.perRound;
+      for (let i = 0; i < seeds.length && candidates.length < wanted; i++) {
         for (let attempt = 0; attempt < STEP_ATTEMPTS; attempt++) {
           const decoded = decodedRows[attempt * seeds.length + i];
           if (decoded === undefined) break;
@@ -303,23 +350,35 @@ export async function naoSearch<A>(context: SearchContext<A>, options: NaoSearch
           if (!evaluator.has(arch) && !seen.has(key)) {
             seen.add(key);
             candidates.push(arch);
-            break;
+            if (options.rankCandidates !== 1) break; // else: every step size's new cell is a candidate
           }
         }
       }
-    } finally {
-      optimizer.dispose();
-      model.dispose();
+      if (options.rankCandidates === 1 && candidates.length > options.perRound) {
+        // Keep the `perRound` decoded cells the predictor scores highest (stable: ties keep seed order).
+        const scores = model.scores(candidates.map((a) => space.encode(a)));
+        const order = candidates.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+        const keep = order.slice(0, options.perRound).sort((a, b) => a - b);
+        candidates.splice(0, candidates.length, ...keep.map((i) => candidates[i] as A));
+      }
+      const before = evaluator.used;
+      const countBefore = evaluator.history().length;
+      for (const arch of candidates) {
+        if (evaluator.remaining <= 0) break;
+        await evaluator.evaluate(arch);
+      }
+      await evaluateRandom(context, Math.min(options.random, evaluator.remaining));
+      if (evaluator.used === before) await evaluateRandom(context, Math.min(1, evaluator.remaining));
+      if (evaluator.used === before) break; // the space is exhausted
+      lastRound = new Set(
+        evaluator
+          .history()
+          .slice(countBefore)
+          .map((p) => space.format(p.arch)),
+      );
     }
-    const before = evaluator.used;
-    const countBefore = evaluator.history().length;
-    for (const arch of candidates) {
-      if (evaluator.remaining <= 0) break;
-      await evaluator.evaluate(arch);
-    }
-    await evaluateRandom(context, Math.min(options.random, evaluator.remaining));
-    if (evaluator.used === before) await evaluateRandom(context, Math.min(1, evaluator.remaining));
-    if (evaluator.used === before) break; // the space is exhausted
-    lastRound = new Set(evaluator.history().slice(countBefore).map((p) => space.format(p.arch)));
+  } finally {
+    optimizer.dispose();
+    model.dispose();
   }
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { writeSyntheticTable } from '../ground-truth/test-support.js';
@@ -39,5 +40,19 @@ describe('lmreg table-search', () => {
     expect(rea.mean).toBeGreaterThan(93.5);
     expect(rs.mean).toBeGreaterThan(93);
     expect(rea.mean).toBeGreaterThan(rs.mean);
+  }, 120_000);
+
+  it('runs samplers that train a tfjs model (nao) on the backend it names, and refuses unknown samplers before loading one', async () => {
+    const dir = path.join(root, 'nao');
+    writeSyntheticTable(dir, 30);
+    const nao = await run(['--table', dir, '--sampler', 'nao', '--backend', 'cpu', '--budget', '25', '--seeds', '1']);
+    const after = tf.memory().numTensors;
+    await run(['--table', dir, '--sampler', 'nao', '--backend', 'cpu', '--budget', '25', '--seeds', '1']);
+    expect(tf.memory().numTensors).toBe(after); // the search frees every tensor it makes
+    expect(nao).toMatchObject({ sampler: 'nao', backend: 'cpu', budget: 25, seeds: 1 });
+    expect(nao.mean).toBeGreaterThan(0);
+    const spos = await run(['--table', dir, '--sampler', 'spos', '--budget', '5', '--seeds', '1']);
+    expect(spos.backend).toBeNull();
+    await expect(run(['--table', dir, '--sampler', 'naos'])).rejects.toThrow(/naos/);
   }, 120_000);
 });

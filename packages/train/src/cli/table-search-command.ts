@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from '@lmreg/common';
 import { getSampler, searchTable, type BenchmarkTable } from '@lmreg/samplers';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+
+import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
 
 import { loadGroundTruthTable } from '../ground-truth/table.js';
 import { parseIntFlag } from './arch-list.js';
@@ -20,7 +22,12 @@ export interface TableSearchReport {
   /** Best possible value of the reported column in the table (the oracle's optimum). */
   readonly optimum: number;
   readonly msPerRun: number;
+  /** The tfjs backend the sampler's model ran on (samplers that train one, e.g. `nao`), or null. */
+  readonly backend: string | null;
 }
+
+/** Samplers whose `propose` trains a tfjs model and so needs a backend. */
+const TFJS_SAMPLERS = new Set(['nao']);
 
 async function openTable(name: string): Promise<{ table: BenchmarkTable<unknown, string>; fitness: string; report: string }> {
   if (name === 'nb201') {
@@ -47,6 +54,11 @@ export function addTableSearchCommand(program: Command, io: CliIo): Command {
     .option('--report <column>', 'column reported for the chosen architecture (default: cifar10_test_200 / test)')
     .option('--population <n>', 'spos: population of regularized evolution', parseIntFlag)
     .option('--tournament <n>', 'spos: tournament size', parseIntFlag)
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend for samplers that train a model (nao); cpu is fastest for its small LSTMs')
+        .choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native'])
+        .default('cpu'),
+    )
     .option('--json', 'print JSON')
     .action(async (opts: Record<string, unknown>) => {
       const { table, fitness, report } = await openTable(String(opts['table']));
@@ -59,6 +71,8 @@ export function addTableSearchCommand(program: Command, io: CliIo): Command {
       if (opts['population'] !== undefined) samplerOptions['population'] = opts['population'];
       if (opts['tournament'] !== undefined) samplerOptions['tournament'] = opts['tournament'];
       const name = String(opts['sampler']);
+      getSampler(name, samplerOptions); // unknown names and bad options fail here, before any backend loads
+      const backend = TFJS_SAMPLERS.has(name) ? (await selectBackend(opts['backend'] as BackendRequest)).name : null;
       const started = performance.now();
       const values: number[] = [];
       for (let seed = 0; seed < seeds; seed++) {
@@ -71,12 +85,12 @@ export function addTableSearchCommand(program: Command, io: CliIo): Command {
       for (let row = 0; row < table.size; row++) optimum = Math.max(optimum, table.value(row, r));
       const out: TableSearchReport = {
         table: table.name, sampler: name, fitness: f, report: r, budget, seeds, mean, std, optimum,
-        msPerRun: (performance.now() - started) / seeds,
+        msPerRun: (performance.now() - started) / seeds, backend,
       };
       io.out(
         opts['json'] === true
           ? JSON.stringify(out) + '\n'
-          : `${name} on ${table.name}: ${r} of the chosen architecture ${mean.toFixed(2)} ± ${std.toFixed(2)} over ${seeds} seeds (budget ${budget}, fitness ${f}; table optimum ${optimum.toFixed(2)}; ${out.msPerRun.toFixed(1)} ms per search)\n`,
+          : `${name} on ${table.name}: ${r} of the chosen architecture ${mean.toFixed(2)} ± ${std.toFixed(2)} over ${seeds} seeds (budget ${budget}, fitness ${f}; table optimum ${optimum.toFixed(2)}; ${out.msPerRun.toFixed(1)} ms per search${backend === null ? '' : `, tfjs ${backend}`})\n`,
       );
     });
 }
