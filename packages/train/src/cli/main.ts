@@ -61,6 +61,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('--train-subset <n>', 'training images used (split in halves: super-net / ranking)', int)
     .option('--held-out <n>', 'held-out architectures the ranking is measured on', int)
     .option('--landmarks <n>', 'number of landmark architectures', int)
+    .option('--add-landmarks <file>', 'also use architectures trained alone earlier as landmarks: a standalone.json of `lmreg standalone -o DIR` (or that folder) or a landmark-set file; same recipe as this run')
     .option('--rounds <t>', 'rounds of the multi-iteration pipeline (after each: top architectures trained alone become landmarks)', int)
     .option('--round-landmarks <m>', 'landmarks added after each round', int)
     .option('--lr <x>', 'super-net learning rate (cosine to lrMin)', num)
@@ -89,7 +90,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
         cells: opts['cells'], imageSize: opts['imageSize'], trainSubset: opts['trainSubset'], heldOut: opts['heldOut'],
         seed: opts['seed'], backend: opts['backend'], lr: opts['lr'], rounds: opts['rounds'], roundLandmarks: opts['roundLandmarks'],
         groundTruth: opts['groundTruth'], testSubset: opts['testSubset'], batchSize: opts['batchSize'],
-        landmarks: { count: opts['landmarks'], tau: opts['tau'], selection: opts['selection'] },
+        landmarks: { count: opts['landmarks'], tau: opts['tau'], selection: opts['selection'], add: opts['addLandmarks'] },
         ranking: { lambdaMax: opts['lambdaMax'], pairs: opts['pairs'], every: opts['rankEvery'], schedule: opts['schedule'], batchSize: opts['rankBatchSize'] },
         search: { budget: opts['budget'] },
         ...(opts['baseline'] === false ? { compareBaseline: false } : {}),

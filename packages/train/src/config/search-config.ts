@@ -47,6 +47,13 @@ export const landmarkSchema = z.strictObject({
   count: positiveInt,
   selection: z.enum(['diverse', 'random']),
   tau: positiveInt,
+  /**
+   * Architectures trained alone earlier, added as landmarks at the start with their recorded
+   * accuracy (not retrained): a `standalone.json` of `lmreg standalone -o DIR` / `lmreg search`,
+   * its folder, or a landmark-set file with accuracies in [0, 1]. Same recipe as the run's own
+   * ground truth, or their order means nothing.
+   */
+  add: z.string().min(1).optional(),
 });
 
 /** The search run on the trained super-net by the sampler (`sampler.propose`). */

@@ -372,7 +372,7 @@ export function aggregateRuns(runs: readonly ReportRun[], options: { title?: str
     spaces,
     datasets,
     settingKeys: keys,
-    runs: runs.map((r, i) => ({ name: names[i]!, dir: r.dir, seed: seedOf(r), setting: labels[i]!, hours: r.result.seconds / 3600 })),
+    runs: runs.map((r, i) => ({ name: names[i]!, dir: path.relative(process.cwd(), r.dir) || ".", seed: seedOf(r), setting: labels[i]!, hours: r.result.seconds / 3600 })),
     groups,
     landmarks,
     rounds,

@@ -22,6 +22,7 @@ import { cosineLr } from '../optim/schedule.js';
 import { createSgd } from '../optim/sgd.js';
 import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
 import { RunDir } from '../run/run-dir.js';
+import { readExtraLandmarks } from './extra-landmarks.js';
 import { nb201WeightedForward } from './gdas-forward.js';
 import { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone, type NetworkShape, type StandaloneResult } from './standalone.js';
 
@@ -206,14 +207,24 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
     config.landmarks.selection === 'diverse'
       ? selectDiverseLandmarks(pool, config.landmarks.count, archRng, { tau: config.landmarks.tau })
       : selectUniformLandmarks(pool, config.landmarks.count, archRng);
+  // Previously trained stand-alone models join the landmarks with their recorded accuracy.
+  const extra = config.landmarks.add === undefined ? [] : readExtraLandmarks(config.landmarks.add, space);
+  const selectedKeys = new Set(landmarkArchs.map((a) => space.key(a)));
+  for (const e of extra) {
+    if (selectedKeys.has(e.result.key)) continue;
+    selectedKeys.add(e.result.key);
+    landmarkArchs.push(e.arch);
+  }
+  if (extra.length > 0) say(`landmarks: ${extra.length} trained alone earlier added from ${config.landmarks.add ?? ''} (${landmarkArchs.length} in all)`);
   const heldOutArchs = selectUniformLandmarks(pool, config.heldOut, archRng, {
-    exclude: landmarkArchs.map((a) => space.key(a)),
+    exclude: [...selectedKeys],
   });
 
   // Ground truth: every landmark and held-out architecture trained alone (cached per key).
   const evalBatches = makeEvalBatches(test, 256);
   try {
     const cache = run.readJson<Record<string, StandaloneResult>>('standalone.json') ?? {};
+    for (const e of extra) cache[e.result.key] ??= e.result; // their recorded accuracy, not retrained
     const trainAlone = (arch: unknown, role: string, label: string): StandaloneResult => {
       const key = space.key(arch);
       const cached = cache[key];
