@@ -1,10 +1,12 @@
 // oneDNN convolution kernels for @lmreg/tfjs-native.
 //
 // Tensors arrive as the Float32Arrays of the TensorFlow.js cpu backend (NHWC activations, HWIO
-// filters) and are used in place: oneDNN wraps their buffers as "user" memories. Each primitive is
-// created with format_tag::any so oneDNN picks its fastest (blocked) layout; reorders convert at the
-// boundaries. Primitive descriptors, primitives, reorders and blocked scratch buffers are cached
-// by (operation, geometry). All calls are synchronous on the calling thread; oneDNN parallelises
+// filters) and are used in place: oneDNN wraps their buffers as "user" memories. For each
+// (operation, geometry) two primitives are built, one with format_tag::any activations (oneDNN's
+// blocked layout, reorders at the boundaries) and one with NHWC activations (no reorders), timed
+// once, and the faster is cached (LMREG_NATIVE_CONV_LAYOUT=any|nhwc|auto; on AVX2 the NHWC
+// kernels usually win, on AVX-512 the blocked ones did). Primitive descriptors, primitives,
+// reorders and blocked scratch buffers are cached by (operation, geometry). All calls are synchronous on the calling thread; oneDNN parallelises
 // with OpenMP (OMP_NUM_THREADS, or setThreads()).
 #include <napi.h>
 
@@ -13,13 +15,17 @@
 #include <dnnl.hpp>
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -108,13 +114,12 @@ std::map<Key, std::unique_ptr<Entry>>& Cache() {
   return cache;
 }
 
-Entry& Lookup(Op op, const Geometry& g) {
-  Key key;
-  key[0] = op;
-  for (size_t i = 0; i < kGeometrySize; ++i) key[i + 1] = g[i];
-  auto found = Cache().find(key);
-  if (found != Cache().end()) return *found->second;
-
+/**
+ * The primitive for (op, g) with activations (src, dst and their gradients) in layout `act`:
+ * `any` lets oneDNN pick its blocked layout (reorders at the boundaries unless the block equals
+ * C), `nhwc` asks for a kernel that works on the cpu backend's buffers directly.
+ */
+std::unique_ptr<Entry> Build(Op op, const Geometry& g, tag act) {
   const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
   const memory::dims src_dims{n, c, h, w};
   const memory::dims wei_dims{o, c, kh, kw};
@@ -123,9 +128,9 @@ Entry& Lookup(Op op, const Geometry& g) {
   const memory::dims dilates{dh - 1, dw - 1};
   const memory::dims pad_l{pt, pl};
   const memory::dims pad_r{pb, pr};
-  const memory::desc src_any(src_dims, dt::f32, tag::any);
+  const memory::desc src_any(src_dims, dt::f32, act);
   const memory::desc wei_any(wei_dims, dt::f32, tag::any);
-  const memory::desc dst_any(dst_dims, dt::f32, tag::any);
+  const memory::desc dst_any(dst_dims, dt::f32, act);
   const memory::desc src_user(src_dims, dt::f32, tag::nhwc);
   const memory::desc wei_user(wei_dims, dt::f32, tag::hwio);
   const memory::desc dst_user(dst_dims, dt::f32, tag::nhwc);
@@ -161,8 +166,97 @@ Entry& Lookup(Op op, const Geometry& g) {
     entry->c.Init(wei_user, pd.diff_weights_desc(), true);
     entry->implementation = pd.impl_info_str();
   }
-  Entry& result = *entry;
-  Cache().emplace(key, std::move(entry));
+  return entry;
+}
+
+/** Runs `entry` on user buffers: reorders in, the primitive, reorder out. */
+void Execute(Op op, Entry& entry, float* a, float* b, float* out) {
+  memory ma = entry.a.In(a);
+  memory mb = entry.b.In(b);
+  memory mc = entry.c.Target(out);
+  if (op == kForward) {
+    entry.primitive.execute(Stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+  } else if (op == kBackwardData) {
+    entry.primitive.execute(Stream(), {{DNNL_ARG_DIFF_DST, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DIFF_SRC, mc}});
+  } else {
+    entry.primitive.execute(Stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_DIFF_DST, mb}, {DNNL_ARG_DIFF_WEIGHTS, mc}});
+  }
+  entry.c.Out(out);
+  Stream().wait();
+}
+
+/** Seconds of one run of `entry` on the scratch buffers. */
+double TimeOnce(Op op, Entry& entry, std::vector<float>* buffers) {
+  const auto start = std::chrono::steady_clock::now();
+  Execute(op, entry, buffers[0].data(), buffers[1].data(), buffers[2].data());
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/**
+ * True when `first` is faster than `second`: best of 3 runs each, interleaved (a busy machine
+ * slows both alike), on zero-filled scratch buffers of the op's sizes.
+ */
+bool Faster(Op op, Entry& first, Entry& second, const size_t* sizes) {
+  std::vector<float> buffers[3] = {std::vector<float>(sizes[0], 0.f), std::vector<float>(sizes[1], 0.f),
+                                   std::vector<float>(sizes[2], 0.f)};
+  double best_first = 1e30, best_second = 1e30;
+  for (int r = 0; r < 3; ++r) {
+    best_first = std::min(best_first, TimeOnce(op, first, buffers));
+    best_second = std::min(best_second, TimeOnce(op, second, buffers));
+  }
+  return best_first < best_second;
+}
+
+/**
+ * Activation layout policy: LMREG_NATIVE_CONV_LAYOUT=any (oneDNN's blocked layout + reorders, the
+ * default before), nhwc (no reorders; fails over to any when oneDNN has no such kernel) or auto
+ * (default: both are built and timed once on the first call of each shape, the faster is kept;
+ * which wins depends on the ISA and on C versus the block, 8 on AVX2, 16 on AVX-512).
+ */
+enum class Layout { kAny, kNhwc, kAuto };
+
+Layout LayoutPolicy() {
+  static const Layout policy = [] {
+    const char* value = std::getenv("LMREG_NATIVE_CONV_LAYOUT");
+    const std::string v = value == nullptr ? "auto" : value;
+    return v == "any" ? Layout::kAny : v == "nhwc" ? Layout::kNhwc : Layout::kAuto;
+  }();
+  return policy;
+}
+
+Entry& Lookup(Op op, const Geometry& g) {
+  Key key;
+  key[0] = op;
+  for (size_t i = 0; i < kGeometrySize; ++i) key[i + 1] = g[i];
+  auto found = Cache().find(key);
+  if (found != Cache().end()) return *found->second;
+
+  const Layout policy = LayoutPolicy();
+  const bool strided_1x1 = g[4] == 1 && g[5] == 1 && (g[9] > 1 || g[10] > 1);
+  std::unique_ptr<Entry> blocked = policy == Layout::kNhwc && !strided_1x1 ? nullptr : Build(op, g, tag::any);
+  std::unique_ptr<Entry> plain;
+  const bool blocked_is_plain = blocked != nullptr && !blocked->a.reordered && !blocked->c.reordered;
+  // oneDNN 2.6's jit_1x1 backward-weights kernel corrupts the heap on NHWC activations with a
+  // stride > 1 (e.g. n=2 h=11 w=10 c=2 -> o=5, stride 1x2; see the regression test in conv2d.test.ts): strided
+  // 1x1 convolutions always keep the blocked layout.
+  if (policy != Layout::kAny && !blocked_is_plain && !strided_1x1) {
+    try {
+      plain = Build(op, g, tag::nhwc);
+    } catch (const dnnl::error&) {
+      if (blocked == nullptr) blocked = Build(op, g, tag::any);  // no nhwc implementation
+    }
+  }
+  std::unique_ptr<Entry> chosen;
+  if (plain == nullptr || blocked == nullptr) {
+    chosen = std::move(plain != nullptr ? plain : blocked);
+  } else {
+    const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+    const size_t src = n * h * w * c, wei = kh * kw * c * o, dst = n * oh * ow * o;
+    const size_t sizes[3][3] = {{src, wei, dst}, {dst, wei, src}, {src, dst, wei}};
+    chosen = std::move(Faster(op, *plain, *blocked, sizes[op]) ? plain : blocked);
+  }
+  Entry& result = *chosen;
+  Cache().emplace(key, std::move(chosen));
   return result;
 }
 
@@ -197,18 +291,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   const std::lock_guard<std::mutex> lock(CacheMutex());
   try {
     Entry& entry = Lookup(op, g);
-    memory ma = entry.a.In(a);
-    memory mb = entry.b.In(b);
-    memory mc = entry.c.Target(out);
-    if (op == kForward) {
-      entry.primitive.execute(Stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
-    } else if (op == kBackwardData) {
-      entry.primitive.execute(Stream(), {{DNNL_ARG_DIFF_DST, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DIFF_SRC, mc}});
-    } else {
-      entry.primitive.execute(Stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_DIFF_DST, mb}, {DNNL_ARG_DIFF_WEIGHTS, mc}});
-    }
-    entry.c.Out(out);
-    Stream().wait();
+    Execute(op, entry, a, b, out);
     return Napi::String::New(env, entry.implementation);
   } catch (const dnnl::error& error) {
     throw Napi::Error::New(env, std::string("oneDNN: ") + error.what() + " (status " + std::to_string(error.status) + ")");

@@ -187,6 +187,21 @@ if (!BUILT) {
       );
     });
 
+    it('strided 1x1 backward-weights runs repeatedly without corrupting the heap (oneDNN 2.6 NHWC jit_1x1 bug)', () => {
+      // With NHWC activations this shape crashed the process within a few hundred calls; such
+      // convolutions must keep the blocked layout (native/conv.cc, Lookup).
+      const addon = loadNativeAddon();
+      const geometry = Int32Array.of(2, 11, 10, 2, 1, 1, 5, 11, 5, 1, 2, 1, 1, 0, 0, 0, 0);
+      for (let i = 0; i < 3000; i++) {
+        // Fresh buffers each time, as in training: the corruption shows when malloc reuses them.
+        const x = new Float32Array(2 * 11 * 10 * 2).fill(0.5);
+        const dy = new Float32Array(2 * 11 * 5 * 5).fill(0.25);
+        const dw = new Float32Array(2 * 5);
+        addon.conv(2, geometry, x, dy, dw);
+        if (i === 0) expect(dw[0]).toBeCloseTo(0.5 * 0.25 * 2 * 11 * 5, 4);
+      }
+    });
+
     it('falls back to the stock kernel for NCHW and caches primitives by shape', () => {
       compare(() =>
         tf.tidy(() => {
