@@ -4,7 +4,8 @@
 #   g++, make, python3 for node-gyp). Otherwise they must already be installed.
 # - Builds the addon (node-gyp rebuild, against the Node headers npm is configured with), the
 #   TypeScript, and runs the package's tests with LMREG_REQUIRE_NATIVE=1 so that a missing addon
-#   fails instead of only testing the "not built" error path.
+#   fails instead of only testing the "not built" error path; then @lmreg/train's whole-step test
+#   (an NB201 super-net trains with the same losses on `--backend native` as on the stock cpu backend).
 # Usage: .ci/native.sh            (from anywhere; OMP_NUM_THREADS limits oneDNN's threads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,5 +24,6 @@ elif ! dpkg -s libdnnl-dev >/dev/null 2>&1; then
 fi
 
 npm run build:native --workspace packages/tfjs-native
-npx turbo run build --filter=@lmreg/tfjs-native...
+npx turbo run build --filter=@lmreg/tfjs-native... --filter=@lmreg/train...
 (cd packages/tfjs-native && LMREG_REQUIRE_NATIVE=1 npx vitest run)
+(cd packages/train && LMREG_REQUIRE_NATIVE=1 npx vitest run src/backend/native-trajectory.test.ts)
