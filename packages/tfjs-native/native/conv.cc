@@ -35,8 +35,9 @@ using dt = memory::data_type;
 
 enum Op : int64_t { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
 
-// n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr (dilation as a rate, >= 1).
-constexpr size_t kGeometrySize = 17;
+// n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr (dilation as a rate, >= 1), groups
+// (1, or c for a depthwise convolution with o = c * multiplier; JS may leave it out).
+constexpr size_t kGeometrySize = 18;
 using Geometry = std::array<int64_t, kGeometrySize>;
 using Key = std::array<int64_t, kGeometrySize + 1>;
 
@@ -120,7 +121,7 @@ std::map<Key, std::unique_ptr<Entry>>& Cache() {
  * C), `nhwc` asks for a kernel that works on the cpu backend's buffers directly.
  */
 std::unique_ptr<Entry> Build(Op op, const Geometry& g, tag act) {
-  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups] = g;
   const memory::dims src_dims{n, c, h, w};
   const memory::dims wei_dims{o, c, kh, kw};
   const memory::dims dst_dims{n, o, oh, ow};
@@ -128,11 +129,16 @@ std::unique_ptr<Entry> Build(Op op, const Geometry& g, tag act) {
   const memory::dims dilates{dh - 1, dw - 1};
   const memory::dims pad_l{pt, pl};
   const memory::dims pad_r{pb, pr};
+  // Grouped (depthwise) weights are {groups, o / groups, c / groups, kh, kw}; tfjs stores a
+  // depthwise filter as [kh, kw, c, multiplier], i.e. o = c * multiplier with o index c * m + j.
+  const memory::dims group_dims{groups, o / groups, c / groups, kh, kw};
+  const memory::desc wei_any = groups == 1 ? memory::desc(wei_dims, dt::f32, tag::any) : memory::desc(group_dims, dt::f32, tag::any);
   const memory::desc src_any(src_dims, dt::f32, act);
-  const memory::desc wei_any(wei_dims, dt::f32, tag::any);
   const memory::desc dst_any(dst_dims, dt::f32, act);
   const memory::desc src_user(src_dims, dt::f32, tag::nhwc);
-  const memory::desc wei_user(wei_dims, dt::f32, tag::hwio);
+  const int64_t per_group = o / groups;
+  const memory::desc wei_user = groups == 1 ? memory::desc(wei_dims, dt::f32, tag::hwio)
+                                            : memory::desc(group_dims, dt::f32, memory::dims{per_group, 1, per_group, kw * o, o});
   const memory::desc dst_user(dst_dims, dt::f32, tag::nhwc);
 
   const dnnl::convolution_forward::desc forward_desc(dnnl::prop_kind::forward_training,
@@ -250,8 +256,8 @@ Entry& Lookup(Op op, const Geometry& g) {
   if (plain == nullptr || blocked == nullptr) {
     chosen = std::move(plain != nullptr ? plain : blocked);
   } else {
-    const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
-    const size_t src = n * h * w * c, wei = kh * kw * c * o, dst = n * oh * ow * o;
+    const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups] = g;
+    const size_t src = n * h * w * c, wei = kh * kw * (c / groups) * o, dst = n * oh * ow * o;
     const size_t sizes[3][3] = {{src, wei, dst}, {dst, wei, src}, {src, dst, wei}};
     chosen = std::move(Faster(op, *plain, *blocked, sizes[op]) ? plain : blocked);
   }
@@ -261,16 +267,22 @@ Entry& Lookup(Op op, const Geometry& g) {
 }
 
 Geometry ReadGeometry(const Napi::Value& value) {
+  const size_t length = value.IsTypedArray() ? value.As<Napi::TypedArray>().ElementLength() : 0;
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-      value.As<Napi::Int32Array>().ElementLength() != kGeometrySize) {
-    throw Napi::TypeError::New(value.Env(), "geometry must be an Int32Array of 17 numbers");
+      (length != kGeometrySize && length != kGeometrySize - 1)) {
+    throw Napi::TypeError::New(value.Env(), "geometry must be an Int32Array of 17 or 18 numbers");
   }
   auto array = value.As<Napi::Int32Array>();
   Geometry g;
-  for (size_t i = 0; i < kGeometrySize; ++i) {
+  g[kGeometrySize - 1] = 1;
+  for (size_t i = 0; i < length; ++i) {
     g[i] = array[i];
-    if (i < 13 && g[i] < 1) throw Napi::RangeError::New(value.Env(), "geometry sizes, strides and dilations must be >= 1");
-    if (i >= 13 && g[i] < 0) throw Napi::RangeError::New(value.Env(), "paddings must be >= 0");
+    if ((i < 13 || i == 17) && g[i] < 1) throw Napi::RangeError::New(value.Env(), "geometry sizes, strides, dilations and groups must be >= 1");
+    if (i >= 13 && i < 17 && g[i] < 0) throw Napi::RangeError::New(value.Env(), "paddings must be >= 0");
+  }
+  const int64_t groups = g[17];
+  if (groups > 1 && (g[3] % groups != 0 || g[6] % groups != 0)) {
+    throw Napi::RangeError::New(value.Env(), "groups must divide the input and output channels");
   }
   return g;
 }
@@ -282,8 +294,8 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   const auto op = static_cast<Op>(info[0].As<Napi::Number>().Int32Value());
   if (op < kForward || op > kBackwardWeights) throw Napi::RangeError::New(env, "op must be 0, 1 or 2");
   const Geometry g = ReadGeometry(info[1]);
-  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
-  const size_t src = n * h * w * c, wei = kh * kw * c * o, dst = n * oh * ow * o;
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups] = g;
+  const size_t src = n * h * w * c, wei = kh * kw * (c / groups) * o, dst = n * oh * ow * o;
   const size_t sizes[3][3] = {{src, wei, dst}, {dst, wei, src}, {src, dst, wei}};
   float* a = Floats(info[2], sizes[op][0], "a");
   float* b = Floats(info[3], sizes[op][1], "b");
@@ -322,7 +334,7 @@ PoolEntry& PoolLookup(PoolOp op, const Geometry& g) {
   for (size_t i = 0; i < kGeometrySize; ++i) key[i + 1] = g[i];
   auto found = PoolCache().find(key);
   if (found != PoolCache().end()) return *found->second;
-  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups] = g;
   auto entry = std::make_unique<PoolEntry>();
   entry->src = memory::desc({n, c, h, w}, dt::f32, tag::nhwc);
   entry->dst = memory::desc({n, c, oh, ow}, dt::f32, tag::nhwc);
@@ -363,7 +375,7 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
   const auto op = static_cast<PoolOp>(info[0].As<Napi::Number>().Int32Value());
   if (op < kAvgForward || op > kMaxBackward) throw Napi::RangeError::New(env, "op must be 0..3");
   const Geometry g = ReadGeometry(info[1]);
-  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr] = g;
+  const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups] = g;
   if (o != c || dh != 1 || dw != 1) throw Napi::RangeError::New(env, "pooling needs o == c and dilation 1");
   const size_t src = n * h * w * c, dst = n * oh * ow * c;
   const bool forward = op == kAvgForward || op == kMaxForward;

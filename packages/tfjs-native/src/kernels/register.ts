@@ -16,6 +16,7 @@ import {
   nativeSliceConfig,
   nativeUnaryConfig,
 } from './elementwise.js';
+import { nativeDepthwiseBackpropFilterConfig, nativeDepthwiseBackpropInputConfig, nativeDepthwiseConfig } from './depthwise.js';
 import { nativePoolConfig, nativePoolGradConfig } from './pool.js';
 
 /** Kernel names `registerNativeKernels()` installs for the `cpu` backend. */
@@ -23,6 +24,9 @@ export const NATIVE_KERNELS: readonly string[] = [
   'Conv2D',
   'Conv2DBackpropInput',
   'Conv2DBackpropFilter',
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
   'AvgPool',
   'AvgPoolGrad',
   'MaxPool',
@@ -48,6 +52,9 @@ const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
   Conv2D: nativeConv2dConfig,
   Conv2DBackpropInput: nativeConv2dBackpropInputConfig,
   Conv2DBackpropFilter: nativeConv2dBackpropFilterConfig,
+  DepthwiseConv2dNative: nativeDepthwiseConfig,
+  DepthwiseConv2dNativeBackpropInput: nativeDepthwiseBackpropInputConfig,
+  DepthwiseConv2dNativeBackpropFilter: nativeDepthwiseBackpropFilterConfig,
   AvgPool: (fallback) => nativePoolConfig('AvgPool', fallback),
   AvgPoolGrad: (fallback) => nativePoolGradConfig('AvgPoolGrad', fallback),
   MaxPool: (fallback) => nativePoolConfig('MaxPool', fallback),
@@ -70,7 +77,7 @@ const current = (kernelName: string): KernelConfig | undefined =>
 
 /**
  * Replaces the `cpu` backend's kernels listed in `NATIVE_KERNELS` with native ones: oneDNN
- * convolutions, pooling, MatMul and their gradients; broadcasting `Add` / `Sub` / `Multiply` /
+ * convolutions (also depthwise), pooling, MatMul and their gradients; broadcasting `Add` / `Sub` / `Multiply` /
  * `RealDiv` / `SquaredDifference`; `Relu`, `Step`, `Neg`, `Square`, `Sqrt`, `Rsqrt`, `Exp`, `Log`;
  * `Sum` / `Mean` / `Max` over any axes; `AddN`; strided `Slice` and `PadV2`; and adds the fused
  * training-mode batch norm kernels behind `batchNormWithBatchStats`. The originals are kept
