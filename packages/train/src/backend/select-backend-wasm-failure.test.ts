@@ -13,7 +13,14 @@ describe('selectBackend("wasm") when the .wasm binaries cannot be found', () => 
   });
 
   it("and 'auto' then falls back to cpu", async () => {
-    const selected = await selectBackend('auto', { wasmPath: '/nonexistent/lmreg-wasm/' });
+    // Without @lmreg/tfjs-native, which 'auto' would pick ahead of wasm when its addon is built.
+    const importModule = async (specifier: string): Promise<unknown> => {
+      if (specifier === '@lmreg/tfjs-native') {
+        throw Object.assign(new Error(`Cannot find package '${specifier}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+      }
+      return import(specifier);
+    };
+    const selected = await selectBackend('auto', { wasmPath: '/nonexistent/lmreg-wasm/', importModule });
     expect(selected.name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     expect(selected.reason).toContain('wasm is unavailable');

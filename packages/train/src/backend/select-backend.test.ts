@@ -28,6 +28,8 @@ function importer(tensorflow: Partial<Record<'@tensorflow/tfjs-node-gpu' | '@ten
   const calls: string[] = [];
   const importModule = async (specifier: string): Promise<unknown> => {
     calls.push(specifier);
+    // 'auto' tries @lmreg/tfjs-native before wasm: absent here unless a test supplies it.
+    if (specifier === '@lmreg/tfjs-native') throw notFound(specifier);
     if (specifier === '@tensorflow/tfjs-node-gpu' || specifier === '@tensorflow/tfjs-node') {
       const behaviour = tensorflow[specifier] ?? 'missing';
       if (behaviour === 'missing') throw notFound(specifier);
@@ -84,11 +86,41 @@ describe('selectBackend', () => {
     expect(message).toContain('libtensorflow');
   });
 
-  it.skipIf(tensorflowInstalled)("'auto' without tfjs-node picks wasm and says why", async () => {
-    const selected = await selectBackend('auto');
+  it.skipIf(tensorflowInstalled)("'auto' without tfjs-node and without the native addon picks wasm and says why", async () => {
+    const selected = await selectBackend('auto', { importModule: importer({}).importModule });
     expect(selected.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(selected.reason).toContain('tensorflow is not installed');
+    expect(selected.reason).toContain('native is not installed (@lmreg/tfjs-native)');
+  });
+
+  it.skipIf(tensorflowInstalled)("'auto' picks native ahead of wasm when @lmreg/tfjs-native loads", async () => {
+    const calls: string[] = [];
+    const importModule = async (specifier: string): Promise<unknown> => {
+      calls.push(specifier);
+      if (specifier === '@lmreg/tfjs-native') return { registerNativeKernels: () => ['Conv2D', 'Multiply'], getNativeThreads: () => 2 };
+      return import(specifier);
+    };
+    const selected = await selectBackend('auto', { importModule });
+    expect(selected.name).toBe('native');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(selected.reason).toContain('2 native kernels (Conv2D, Multiply');
+    expect(selected.reason).toContain('2 threads');
+    expect(calls).not.toContain('@tensorflow/tfjs-backend-wasm');
+  });
+
+  it.skipIf(tensorflowInstalled)("'auto' moves on to wasm when the native addon is not built", async () => {
+    const importModule = async (specifier: string): Promise<unknown> => {
+      if (specifier === '@lmreg/tfjs-native') {
+        return { registerNativeKernels: () => { throw new Error('the @lmreg/tfjs-native addon could not be loaded from /x.node'); } };
+      }
+      return import(specifier);
+    };
+    const lines: string[] = [];
+    const selected = await selectBackend('auto', { importModule, log: (line) => lines.push(line) });
+    expect(selected.name).toBe('wasm');
+    expect(selected.reason).toContain('native is unavailable');
+    expect(lines.some((line) => line.includes('auto skips native'))).toBe(true);
   });
 
   it("'auto' prefers tensorflow, and tfjs-node-gpu over tfjs-node", async () => {
@@ -159,6 +191,20 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
     expect(registered).toEqual(['Conv2D']);
     expect(selected.reason).toContain('Conv2D');
+  });
+
+  it("'native' sets the requested thread count and rejects a bad one", async () => {
+    const set: number[] = [];
+    const importModule = async (specifier: string): Promise<unknown> => {
+      if (specifier === '@lmreg/tfjs-native') {
+        return { registerNativeKernels: () => ['Conv2D'], setNativeThreads: (n: number) => void set.push(n), getNativeThreads: () => set.at(-1) ?? 2 };
+      }
+      return import(specifier);
+    };
+    const selected = await selectBackend('native', { importModule, threads: 1 });
+    expect(set).toEqual([1]);
+    expect(selected.reason).toMatch(/, 1 thread$/);
+    await expect(selectBackend('native', { importModule, threads: 0 })).rejects.toThrow(InvalidArgumentError);
   });
 
   it('unknown names are invalid arguments that list the valid ones', () => {
