@@ -59,15 +59,27 @@ export async function launchChromium(options: { executablePath?: string } = {}):
 
 /**
  * Opens an HTML file in headless Chromium and writes a full-page PNG screenshot after the charts
- * are drawn (the report turns animation off, so the first frame is final).
+ * are drawn (the report turns animation off, so the first frame is final); with `figuresOnly`,
+ * only the part above the landmark-set tables.
  */
-export async function screenshotHtml(htmlFile: string, pngFile: string, options: { executablePath?: string; width?: number } = {}): Promise<void> {
+export async function screenshotHtml(
+  htmlFile: string,
+  pngFile: string,
+  options: { executablePath?: string; width?: number; figuresOnly?: boolean } = {},
+): Promise<void> {
   const browser = await launchChromium(options.executablePath === undefined ? {} : { executablePath: options.executablePath });
   try {
     const page = await browser.newPage({ viewport: { width: options.width ?? 1200, height: 900 } });
     await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
     await page.waitForFunction('document.body.getAttribute("data-charts") !== null', undefined, { timeout: 10_000 });
-    await page.screenshot({ path: pngFile, fullPage: true });
+    // figuresOnly: the page down to the landmark-set tables (results table and every chart).
+    const cut = options.figuresOnly === true ? await page.evaluate('document.getElementById("landmark-set")?.getBoundingClientRect().top ?? null') : null;
+    if (typeof cut === 'number' && cut > 0) {
+      const width = options.width ?? 1200;
+      await page.screenshot({ path: pngFile, fullPage: true, clip: { x: 0, y: 0, width, height: Math.ceil(cut) } });
+    } else {
+      await page.screenshot({ path: pngFile, fullPage: true });
+    }
   } finally {
     await browser.close();
   }

@@ -152,6 +152,19 @@ describe('lmreg report in headless Chromium', () => {
     expect(bytes.length).toBeGreaterThan(50_000);
   });
 
+  it('--png-figures-only cuts the PNG above the landmark-set tables', { timeout: 60_000 }, async () => {
+    const executablePath = chromium();
+    const html = path.join(root, 'png-figures', 'report.html');
+    const full = path.join(root, 'png-figures', 'full.png');
+    const figures = path.join(root, 'png-figures', 'figures.png');
+    await report([...runs, '--out', html, '--png', full, '--browser', executablePath]);
+    await report([...runs, '--out', html, '--png', figures, '--png-figures-only', '--browser', executablePath]);
+    const height = (file: string): number => fs.readFileSync(file).readUInt32BE(20);
+    expect(fs.readFileSync(figures).readUInt32BE(16)).toBe(1200);
+    expect(height(figures)).toBeGreaterThan(900); // the results table and three charts
+    expect(height(figures)).toBeLessThan(height(full));
+  });
+
   it('names apt-get install chromium when the browser is missing', async () => {
     expect(() => resolveChromium('/nonexistent/chromium')).toThrow(BrowserNotFoundError);
     expect(() => resolveChromium('/nonexistent/chromium')).toThrow(/apt-get install chromium/);

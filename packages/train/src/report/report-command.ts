@@ -42,6 +42,8 @@ export interface WriteReportOptions {
   /** Chromium executable for `png` (then `$LMREG_CHROMIUM`, then `/usr/bin/chromium`). */
   readonly browser?: string;
   readonly title?: string;
+  /** The PNG shows the results table and the charts only, not the landmark and run tables below. */
+  readonly pngFiguresOnly?: boolean;
 }
 
 /** Reads the run folders, writes the HTML report (and the PNG when asked) and returns the data shown. */
@@ -56,7 +58,7 @@ export async function writeReport(runs: readonly string[], options: WriteReportO
   if (options.png !== undefined) {
     const png = path.resolve(options.png);
     fs.mkdirSync(path.dirname(png), { recursive: true });
-    await screenshotHtml(out, png, browser === undefined ? {} : { executablePath: browser });
+    await screenshotHtml(out, png, { ...(browser === undefined ? {} : { executablePath: browser }), figuresOnly: options.pngFiguresOnly === true });
   }
   return data;
 }
@@ -74,13 +76,15 @@ export function addReportCommand(program: Command, io: ReportIo): Command {
     .option('-o, --out <file>', 'HTML file to write', 'report.html')
     .option('--png <file>', 'also write a full-page PNG screenshot (headless Chromium)')
     .option('--browser <path>', 'Chromium executable for --png (then $LMREG_CHROMIUM, then /usr/bin/chromium)')
+    .option('--png-figures-only', 'the PNG shows the results table and the charts, not the landmark and run tables below them')
     .option('--title <text>', 'page title')
-    .action(async (runs: string[], opts: { out: string; png?: string; browser?: string; title?: string }) => {
+    .action(async (runs: string[], opts: { out: string; png?: string; browser?: string; title?: string; pngFiguresOnly?: boolean }) => {
       const data = await writeReport(runs, {
         out: opts.out,
         ...(opts.png === undefined ? {} : { png: opts.png }),
         ...(opts.browser === undefined ? {} : { browser: opts.browser }),
         ...(opts.title === undefined ? {} : { title: opts.title }),
+        pngFiguresOnly: opts.pngFiguresOnly === true,
       });
       io.out(`wrote ${opts.out}: ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.groups.length} group${data.groups.length === 1 ? '' : 's'}\n`);
       if (opts.png !== undefined) io.out(`wrote ${opts.png}\n`);

@@ -220,7 +220,7 @@ ${chartOrEmpty(CHART_IDS.scatter, hasScatter, 'No held-out architectures in thes
 <h2>Lambda schedule</h2>
 <p class="note">Weight of the landmark ranking term per epoch (mean over seeds).</p>
 ${chartOrEmpty(CHART_IDS.lambda, hasLambda, 'No run with landmarks.')}
-<h2>Landmark set</h2>
+<h2 id="landmark-set">Landmark set</h2>
 ${landmarkTables(data)}
 <h2>Runs</h2>
 ${runsTable(data)}
