@@ -64,6 +64,7 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
     .option('--shard <i/n>', 'this process trains every n-th job starting at the i-th (run n processes with 1/n .. n/n)', parseShard)
     .option('--limit <n>', 'stop after n newly trained jobs', parseIntFlag)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']).default('auto'))
+    .option('--threads <n>', 'threads of the native backend (default: all cores)', parseIntFlag)
     .option('-q, --quiet', 'no progress output')
     .action(async (opts: Record<string, unknown>) => {
       const configFile = path.join(String(opts['out']), 'config.json');
@@ -87,7 +88,10 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
         typeof opts['config'] === 'string' ? `${opts['config']} + command-line flags` : 'command-line flags',
       );
       const quiet = opts['quiet'] === true;
-      const backend = await selectBackend(opts['backend'] as BackendRequest, { log: (m) => (quiet ? undefined : io.err(`${m}\n`)) });
+      const backend = await selectBackend(opts['backend'] as BackendRequest, {
+        log: (m) => (quiet ? undefined : io.err(`${m}\n`)),
+        ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
+      });
       if (!quiet) io.err(`backend: ${backend.name} (${backend.reason})\n`);
       const progress = createProgressReporter({ quiet });
       try {

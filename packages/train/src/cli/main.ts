@@ -79,6 +79,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('--no-baseline', 'skip the super-net without landmarks')
     .option('--seed <n>', 'seed of everything (same seed, same run)', int)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']))
+    .option('--threads <n>', 'threads of the native backend (default: all cores; wasm and cpu use one)', int)
     .option('-o, --out <dir>', 'run directory (default: runs/search-<date>-<time>)')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--json', 'print result.json instead of the table')
@@ -101,7 +102,10 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
       ];
       const config: SearchConfig = resolveSearchConfig(layers);
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await selectBackend(config.backend as BackendRequest, { log: (m) => (quiet ? undefined : io.err(`${m}\n`)) });
+      const backend = await selectBackend(config.backend as BackendRequest, {
+        log: (m) => (quiet ? undefined : io.err(`${m}\n`)),
+        ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
+      });
       if (!quiet) io.err(`backend: ${backend.name} (${backend.reason})\n`);
       const { runSearch } = await import('../search/run-search.js');
       const progress = createProgressReporter({ quiet });

@@ -75,6 +75,7 @@ describe('lmreg standalone', () => {
     await expect(run([...TINY, '--arch', A, '--resume'])).rejects.toThrow(/--resume needs .*--out/);
     await expect(run([...TINY, '--archs', path.join(root, 'missing.txt')])).rejects.toThrow(/cannot read --archs file/);
     await expect(run([...TINY, '--arch', A, '--image-size', '10'])).rejects.toThrow(/imageSize: .*multiple of 4/);
+    await expect(run([...TINY, '--arch', A, '--backend', 'native', '--threads', '0'])).rejects.toThrow(/threads must be an integer >= 1, got 0/);
     const out = path.join(root, 'taken');
     await run([...TINY, '--arch', A, '-o', out]);
     await expect(run([...TINY, '--arch', A, '-o', out])).rejects.toThrow(/--resume/);

@@ -89,7 +89,8 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
     .option('--augment', 'random crop + flip augmentation')
     .option('--no-augment', 'no augmentation')
     .option('--seed <n>', 'seed of --sample, the data subsets and each network (derived per architecture)', parseIntFlag)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']))
+    .option('--threads <n>', 'threads of the native backend (default: all cores)', parseIntFlag)
     .option('-o, --out <dir>', 'folder caching each result in standalone.json')
     .option('--resume', 'reuse the results already in --out and train only the others')
     .option('--json', 'print JSON instead of the table')
@@ -117,7 +118,10 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
       }
       const run = typeof opts['out'] === 'string' ? RunDir.open(path.resolve(opts['out']), standaloneConfig(config), { resume: opts['resume'] === true }) : undefined;
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await selectBackend(config.backend as BackendRequest, { log: (m) => (quiet ? undefined : io.err(`${m}\n`)) });
+      const backend = await selectBackend(config.backend as BackendRequest, {
+        log: (m) => (quiet ? undefined : io.err(`${m}\n`)),
+        ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
+      });
       if (!quiet) io.err(`backend: ${backend.name} (${backend.reason})\n`);
       const data = await loadRunData(config);
       const augment = config.augment ? defaultAugmentation(config.dataset) : false;

@@ -13,6 +13,10 @@ export const BATCH_NORM_EPSILON = 1e-5;
  * @internal
  */
 export function batchNormBatchStats(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D {
+  // @lmreg/tfjs-native's fused form (one oneDNN kernel forward, one backward) when the active backend has it.
+  if (tf.getKernel('LmregBatchNormTrain', tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel('LmregBatchNormTrain', { x, gamma, beta }, { epsilon: BATCH_NORM_EPSILON }) as tf.Tensor4D;
+  }
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, BATCH_NORM_EPSILON)));
