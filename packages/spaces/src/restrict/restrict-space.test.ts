@@ -39,20 +39,23 @@ describe('restrictSpace', () => {
     );
   });
 
-  it('mutation walks leave clusters: Algorithm 1 finds far landmarks among few members', () => {
+  it('mutate takes one step of the base space, then moves to a closest other member of where it landed', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1e6 }), (seed) => {
-        const space = restrictSpace(nb201, membersOf(seed, 20));
+        let landed: Nb201Arch | undefined;
+        const recording = { ...nb201, mutate: (a: Nb201Arch, r: Parameters<typeof nb201.mutate>[1]) => (landed = nb201.mutate(a, r)) };
+        const space = restrictSpace(recording, membersOf(seed, 20));
         const rng = createRng(seed);
-        const root = space.sample(rng);
-        let a = root;
-        let far = 0;
-        for (let i = 0; i < 200; i++) {
-          a = space.mutate(a, rng);
-          far = Math.max(far, nb201.distance(root, a));
+        let a = space.sample(rng);
+        for (let i = 0; i < 50; i++) {
+          const b = space.mutate(a, rng);
+          expect(space.has(b)).toBe(true);
+          expect(nb201.key(b)).not.toBe(nb201.key(a));
+          const others = space.members.filter((m) => nb201.key(m) !== nb201.key(a));
+          const best = Math.min(...others.map((m) => nb201.distance(landed as Nb201Arch, m)));
+          expect(nb201.distance(landed as Nb201Arch, b)).toBe(best);
+          a = b;
         }
-        const farthest = Math.max(...space.members.map((m) => nb201.distance(root, m)));
-        expect(far).toBe(farthest);
       }),
       { numRuns: 20 },
     );
