@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { FileFormatError } from '@lmreg/common';
-import { LANDMARK_SET_FORMAT } from '@lmreg/core';
+import { LANDMARK_SET_FORMAT, LandmarkSet } from '@lmreg/core';
 import type { SearchSpace } from '@lmreg/spaces';
 
 import type { StandaloneResult } from './standalone.js';
@@ -39,13 +39,13 @@ export function readExtraLandmarks<A>(file: string, space: SearchSpace<A>): { ar
   }
   const entries: { arch: string; accuracy: unknown; params?: unknown; seconds?: unknown; loss?: unknown; seed?: unknown }[] = [];
   if (typeof json === 'object' && json !== null && (json as { format?: unknown }).format === LANDMARK_SET_FORMAT) {
-    const set = json as { space?: unknown; landmarks?: unknown };
-    if (set.space !== space.name) {
-      throw new FileFormatError(target, `landmark set is for space '${String(set.space)}', but this search runs on '${space.name}'.`);
+    const named = (json as { space?: unknown }).space;
+    if (named !== space.name) {
+      throw new FileFormatError(target, `landmark set is for space '${String(named)}', but this search runs on '${space.name}'.`);
     }
-    if (!Array.isArray(set.landmarks)) throw new FileFormatError(target, "landmark set has no 'landmarks' list.");
-    for (const l of set.landmarks as { architecture?: unknown; metric?: unknown; params?: unknown; seed?: unknown }[]) {
-      entries.push({ arch: String(l.architecture), accuracy: l.metric, params: l.params, seed: l.seed });
+    // core's reader validates the format, version, fields and architectures.
+    for (const l of LandmarkSet.fromJSON(space, json, target)) {
+      entries.push({ arch: space.format(l.architecture), accuracy: l.metric, params: l.params, seed: l.seed });
     }
   } else if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
     for (const value of Object.values(json as Record<string, unknown>)) {
