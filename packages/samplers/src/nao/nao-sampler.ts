@@ -28,7 +28,7 @@ export interface NaoSamplerOptions {
   readonly lr?: number;
   /** 1: train the predictor on the fitness ranks within the pool (scaled to [0, 1]); 0: on min-max scaled fitness (NAO's own). Default 1. */
   readonly rankTargets?: number;
-  /** 1: every new cell decoded from any seed at any step size is a candidate, and the `perRound` the predictor scores highest are evaluated; 0: the first new cell of each seed, best seeds first (NAO's own). Default 1. */
+  /** 1: up to `seeds` candidates, every new cell decoded at any step size from the best seeds first, and the `perRound` the predictor scores highest are evaluated; 0: the first new cell of each seed, best seeds first (NAO's own). Default 1. */
   readonly rankCandidates?: number;
 }
 

@@ -21,7 +21,7 @@ export interface NaoSearchOptions {
   readonly lr: number;
   /** 1: the model's targets are the fitness ranks within the pool, scaled to [0, 1]; 0: min-max scaled fitness. */
   readonly rankTargets: number;
-  /** 1: decode a new cell from every seed and evaluate the `perRound` the predictor scores highest; 0: the first `perRound` seeds' cells. */
+  /** 1: up to `seeds` candidates (every new cell at any step size, best seeds first), the `perRound` the predictor scores highest evaluated; 0: the first new cell of each of the first seeds. */
   readonly rankCandidates: number;
 }
 
