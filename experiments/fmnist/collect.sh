@@ -17,6 +17,7 @@ for run in "$here"/runs/*/; do
   cp "$run"/config.json "$run"/result.json "$run"/log.jsonl "$here/results/$name/"
   cp "$run"/variant-*.json "$here/results/$name/" 2>/dev/null || true
   [[ -f "$here/runs/$name.out" ]] && cp "$here/runs/$name.out" "$here/results/$name/summary.txt"
+  [[ -f "$here/runs/$name.time" ]] && cp "$here/runs/$name.time" "$here/results/$name/cpu-time.jsonl"
 done
 cd "$here/results"
 main=(); for d in spos-s* gdas-s* nao-s*; do [[ -f "$d/result.json" ]] && main+=("$d"); done

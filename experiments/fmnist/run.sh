@@ -20,7 +20,10 @@ run_one() {
   echo "start $name: $*"
   if [[ -n "${DRY:-}" ]]; then echo "  node packages/train/dist/cli.js search --config $here/search.yaml $* --out $out ${resume[*]} --quiet"; return 0; fi
   local t0=$SECONDS
-  if node packages/train/dist/cli.js search --config "$here/search.yaml" "$@" --out "$out" "${resume[@]}" --quiet > "$here/runs/$name.out" 2> "$here/runs/$name.err"; then
+  # /usr/bin/time records the process's CPU time (user + sys) in runs/<name>.time: wall time on a
+  # shared machine says little, CPU time of a single-threaded (wasm) run does.
+  local timer=(); [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -a -o "$here/runs/$name.time" -f '{"userSeconds":%U,"systemSeconds":%S,"wallSeconds":%e,"maxRssKb":%M}')
+  if "${timer[@]}" node packages/train/dist/cli.js search --config "$here/search.yaml" "$@" --out "$out" "${resume[@]}" --quiet > "$here/runs/$name.out" 2> "$here/runs/$name.err"; then
     echo "done $name in $((SECONDS - t0)) s"
   else
     echo "FAILED $name (see $here/runs/$name.err)"; return 1

@@ -123,7 +123,21 @@ int64_t Product(const std::vector<int64_t>& dims) {
 
 // ---- binary ops with two-way broadcasting ----
 
-enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kSquaredDifference = 4 };
+/** condition ? a : b with bit masks (GCC emits a branch for the ternary; random signs mispredict). */
+inline float Select(bool condition, float a, float b) {
+  uint32_t ia, ib;
+  std::memcpy(&ia, &a, 4);
+  std::memcpy(&ib, &b, 4);
+  const uint32_t mask = 0u - static_cast<uint32_t>(condition);
+  const uint32_t r = (ia & mask) | (ib & ~mask);
+  float out;
+  std::memcpy(&out, &r, 4);
+  return out;
+}
+
+
+// kReluGrad: a = dy, b = x -> dy * step(x), exactly tfjs' Relu gradient (`dy * step(x)`, NaN where x is NaN) in one pass.
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kSquaredDifference = 4, kReluGrad = 5 };
 
 /** The largest divisor of `rows` that keeps `n * divisor` within `limit` (1 when there is none). */
 int64_t RowsPerTile(int64_t rows, int64_t n, int64_t limit) {
@@ -223,6 +237,9 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
       BinaryRun([](float x, float y) { const double d = static_cast<double>(x) - y; return static_cast<float>(d * d); },
                 nest, out, a, b, parallel);
       break;
+    case kReluGrad:
+      BinaryRun([](float dy, float x) { return dy * Select(x != x, x, Select(x > 0.f, 1.f, 0.f)); }, nest, out, a, b, parallel);
+      break;
     default: throw Napi::RangeError::New(env, "binary: unknown op");
   }
   return env.Undefined();
@@ -232,17 +249,6 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 enum UnaryOp { kRelu = 0, kStep = 1, kNeg = 2, kSquare = 3, kSqrt = 4, kRsqrt = 5, kExp = 6, kLog = 7 };
 
-/** condition ? a : b with bit masks (GCC emits a branch for the ternary; random signs mispredict). */
-inline float Select(bool condition, float a, float b) {
-  uint32_t ia, ib;
-  std::memcpy(&ia, &a, 4);
-  std::memcpy(&ib, &b, 4);
-  const uint32_t mask = 0u - static_cast<uint32_t>(condition);
-  const uint32_t r = (ia & mask) | (ib & ~mask);
-  float out;
-  std::memcpy(&out, &r, 4);
-  return out;
-}
 
 template <typename F>
 void UnaryRun(F f, float* out, const float* x, int64_t n) {

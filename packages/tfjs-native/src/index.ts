@@ -8,4 +8,5 @@ export {
   DEFAULT_BATCH_NORM_EPSILON,
   isFusedBatchNormAvailable,
 } from './kernels/batch-norm.js';
+export { AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './kernels/fused.js';
 export { isNativeKernelRegistered, NATIVE_KERNELS, registerNativeKernels, unregisterNativeKernels } from './kernels/register.js';

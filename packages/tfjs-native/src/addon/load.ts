@@ -14,7 +14,7 @@ export const POOL_OP = { avgForward: 0, avgBackward: 1, maxForward: 2, maxBackwa
 export type PoolOp = (typeof POOL_OP)[keyof typeof POOL_OP];
 
 /** Operation codes of the addon's `binary` function. */
-export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4 } as const;
+export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3, squaredDifference: 4, reluGrad: 5 } as const;
 export type BinaryOp = (typeof BINARY_OP)[keyof typeof BINARY_OP];
 
 /** Operation codes of the addon's `unary` function. */

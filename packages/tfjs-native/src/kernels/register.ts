@@ -18,6 +18,18 @@ import {
 } from './elementwise.js';
 import { nativeDepthwiseBackpropFilterConfig, nativeDepthwiseBackpropInputConfig, nativeDepthwiseConfig } from './depthwise.js';
 import { nativePoolConfig, nativePoolGradConfig } from './pool.js';
+import {
+  AVG_POOL,
+  AVG_POOL_GRAD,
+  avgPoolConfig,
+  avgPoolGradConfig,
+  avgPoolGradient,
+  RELU,
+  RELU_GRAD,
+  reluConfig,
+  reluGradConfig,
+  reluGradient,
+} from './fused.js';
 
 /** Kernel names `registerNativeKernels()` installs for the `cpu` backend. */
 export const NATIVE_KERNELS: readonly string[] = [
@@ -40,12 +52,20 @@ export const NATIVE_KERNELS: readonly string[] = [
   'BatchMatMul',
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
+  RELU,
+  RELU_GRAD,
+  AVG_POOL,
+  AVG_POOL_GRAD,
 ];
 
 /** Kernels that only this package defines (no stock kernel to replace or restore). */
 const OWN_KERNELS: Readonly<Record<string, KernelConfig>> = {
   [BATCH_NORM_TRAIN]: batchNormTrainConfig,
   [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradConfig,
+  [RELU]: reluConfig,
+  [RELU_GRAD]: reluGradConfig,
+  [AVG_POOL]: avgPoolConfig,
+  [AVG_POOL_GRAD]: avgPoolGradConfig,
 };
 
 const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
@@ -80,7 +100,8 @@ const current = (kernelName: string): KernelConfig | undefined =>
  * convolutions (also depthwise), pooling, MatMul and their gradients; broadcasting `Add` / `Sub` / `Multiply` /
  * `RealDiv` / `SquaredDifference`; `Relu`, `Step`, `Neg`, `Square`, `Sqrt`, `Rsqrt`, `Exp`, `Log`;
  * `Sum` / `Mean` / `Max` over any axes; `AddN`; strided `Slice` and `PadV2`; and adds the fused
- * training-mode batch norm kernels behind `batchNormWithBatchStats`. The originals are kept
+ * training-mode batch norm kernels behind `batchNormWithBatchStats`, and `LmregRelu` /
+ * `LmregAvgPool` with one-kernel gradients (`./fused.ts`). The originals are kept
  * for `unregisterNativeKernels` and as fallbacks for what the native ones do not handle (non-float32
  * dtypes, NCHW, batch-broadcast MatMul, contiguous slices). Idempotent.
  *
@@ -105,7 +126,9 @@ export function registerNativeKernels(): readonly string[] {
   const addon = loadNativeAddon();
   // The gradient registry is global and keyed by kernel name (ours): registering it is harmless
   // for other backends, which simply have no such kernel.
-  if ((tf.getGradient(BATCH_NORM_TRAIN) as unknown) === undefined) tf.registerGradient(batchNormTrainGradient);
+  for (const gradient of [batchNormTrainGradient, reluGradient, avgPoolGradient]) {
+    if ((tf.getGradient(gradient.kernelName) as unknown) === undefined) tf.registerGradient(gradient);
+  }
   if (!allocatorTuned && process.env['LMREG_NATIVE_MALLOC'] !== 'default') {
     addon.retainFreedMemory();
     allocatorTuned = true;

@@ -96,7 +96,7 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
       const progress = createProgressReporter({ quiet });
       try {
         const report = await buildGroundTruth({
-          dir: path.resolve(String(opts['out'])), config,
+          dir: path.resolve(String(opts['out'])), config, backendName: backend.name,
           ...(opts['shard'] === undefined ? {} : { shard: opts['shard'] as Shard }),
           ...(opts['limit'] === undefined ? {} : { limit: opts['limit'] as number }),
           onProgress: (p) => progress.update({ phase: 'standalone', ...p }),

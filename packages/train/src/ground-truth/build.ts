@@ -111,6 +111,11 @@ export interface BuildGroundTruthOptions {
   readonly shard?: Shard;
   /** Stop after this many newly trained jobs (for tests and short sessions). */
   readonly limit?: number;
+  /**
+   * What to record as each row's `backend`. Defaults to `tf.getBackend()`, which says `cpu` when
+   * @lmreg/tfjs-native's kernels run on the cpu backend: pass the selected backend's name.
+   */
+  readonly backendName?: string;
   readonly onProgress?: (p: { label: string; done: number; total: number }) => void;
   readonly onMessage?: (m: string) => void;
 }
@@ -172,7 +177,7 @@ export async function buildGroundTruth(options: BuildGroundTruthOptions): Promis
       });
       const row: GroundTruthRow = {
         index: job.index, arch: r.arch, key: r.key, seed: job.seed, testAccuracy: r.accuracy, validAccuracy: r.validAccuracy ?? NaN,
-        testLoss: r.loss, params: r.params, seconds: r.seconds, backend: tf.getBackend(),
+        testLoss: r.loss, params: r.params, seconds: r.seconds, backend: options.backendName ?? tf.getBackend(),
       };
       const fd = fs.openSync(rowsFile, 'a+');
       try {

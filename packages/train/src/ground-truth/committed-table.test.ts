@@ -68,3 +68,27 @@ describe('the committed ground-truth table data/fmnist-nb201', () => {
     for (const f of ['README.md', 'table.csv', 'table.json', 'config.json']) expect(fs.existsSync(path.join(dir, f))).toBe(true);
   });
 });
+
+// The 4-epoch rebuild of the same cells (data/fmnist-nb201-e4): same architectures, one more epoch.
+describe('the committed ground-truth table data/fmnist-nb201-e4', () => {
+  const e4Dir = path.resolve(dir, '../fmnist-nb201-e4');
+  const e4 = loadGroundTruthTable<Nb201Arch>(e4Dir);
+  const e3 = loadGroundTruthTable<Nb201Arch>(dir);
+
+  it('holds the same 250 cells as data/fmnist-nb201 in the same order, with the recipe changed only in epochs', () => {
+    expect(e4.size).toBe(250);
+    expect(e4.meta.config).toEqual({ ...DEFAULT_GROUND_TRUTH, recipe: { ...DEFAULT_GROUND_TRUTH.recipe, epochs: 4 } });
+    for (const arch of e3.searchSpace.members) expect(e4.rowOf(arch)).toBe(e3.rowOf(arch));
+  });
+
+  it('has a noise ceiling recomputed from its raw rows, above the 3-epoch table\'s', () => {
+    const rows = readGroundTruthRows(e4Dir);
+    const byJob = new Map(rows.map((r) => [`${r.key}#${r.seed}`, r.testAccuracy]));
+    expect(byJob.size).toBe(500);
+    const s0 = e4.searchSpace.members.map((a) => byJob.get(`${nb201.key(a)}#0`) ?? NaN);
+    const s1 = e4.searchSpace.members.map((a) => byJob.get(`${nb201.key(a)}#1`) ?? NaN);
+    const ceiling = sparseKendallTau(s0, s1, { threshold: 1e-3 });
+    expect(e4.meta.noiseCeiling.skdt).toBeCloseTo(ceiling, 12);
+    expect(ceiling).toBeGreaterThan(e3.meta.noiseCeiling.skdt);
+  });
+});

@@ -39,7 +39,7 @@ describe('buildGroundTruth (tiny, cpu)', () => {
     const a = await buildGroundTruth({ dir, config: TINY, shard: { index: 0, count: 2 }, limit: 1 });
     expect(a).toMatchObject({ jobs: 6, before: 0, trained: 1, missing: 5 });
     fs.appendFileSync(path.join(dir, 'rows-1of2.jsonl'), '{"index":0,"arch":"|none'); // torn write of a killed process
-    const b = await buildGroundTruth({ dir, config: TINY, shard: { index: 1, count: 2 } });
+    const b = await buildGroundTruth({ dir, config: TINY, shard: { index: 1, count: 2 }, backendName: 'native' });
     expect(b.trained).toBe(3);
     const c = await buildGroundTruth({ dir, config: TINY, shard: { index: 0, count: 2 } });
     expect(c).toMatchObject({ trained: 2, missing: 0 });
@@ -48,6 +48,11 @@ describe('buildGroundTruth (tiny, cpu)', () => {
 
     const rows = readGroundTruthRows(dir);
     expect(rows).toHaveLength(6);
+    // Rows record the backend the caller selected (native kernels run on tfjs' cpu backend), else tf.getBackend().
+    const backendsIn = (file: string): string[] => [...new Set(fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n')
+      .filter((l) => l.endsWith('}')).map((l) => (JSON.parse(l) as { backend: string }).backend))];
+    expect(backendsIn('rows-2of2.jsonl')).toEqual(['native']);
+    expect(backendsIn('rows-1of2.jsonl')).toEqual(['cpu']);
     const archs = sampleTableArchitectures(nb201, 3, TINY.sampleSeed);
     expect(new Set(rows.map((r) => `${r.key}#${r.seed}`)).size).toBe(6);
     for (const r of rows) {

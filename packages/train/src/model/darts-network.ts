@@ -3,7 +3,7 @@ import { assertDartsGenotype, DARTS_OPS, dartsParamCount, type DartsLikeGenotype
 import * as tf from '@tensorflow/tfjs-core';
 
 import { networkOptionReader } from './network-options.js';
-import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, depthwiseConvTorch, maxPoolTorch } from './layers.js';
+import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, depthwiseConvTorch, maxPoolTorch, relu } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { type Initializer, VariableStore } from './variable-store.js';
 
@@ -302,11 +302,11 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
   }
 
   #reluConvBn(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-    return this.#bn(conv2dTorch(tf.relu(x), this.#v(`${prefix}.conv`), 1, 0), `${prefix}.bn`);
+    return this.#bn(conv2dTorch(relu(x), this.#v(`${prefix}.conv`), 1, 0), `${prefix}.bn`);
   }
 
   #factorizedReduce(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-    const r = tf.relu(x);
+    const r = relu(x);
     const shifted = tf.slice(r, [0, 1, 1, 0], [-1, -1, -1, -1]);
     const a = tf.conv2d(r, this.#v(`${prefix}.conv1`) as tf.Tensor4D, 2, 'valid');
     const b = tf.conv2d(shifted, this.#v(`${prefix}.conv2`) as tf.Tensor4D, 2, 'valid');
@@ -317,15 +317,15 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
     const sep = /^sep_conv_([357])x\1$/.exec(op);
     if (sep !== null) {
       const pad = (Number(sep[1]) - 1) / 2;
-      let h = depthwiseConvTorch(tf.relu(x), this.#v(`${prefix}.dw1`), stride, pad);
+      let h = depthwiseConvTorch(relu(x), this.#v(`${prefix}.dw1`), stride, pad);
       h = this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw1`), 1, 0), `${prefix}.bn1`);
-      h = depthwiseConvTorch(tf.relu(h), this.#v(`${prefix}.dw2`), 1, pad);
+      h = depthwiseConvTorch(relu(h), this.#v(`${prefix}.dw2`), 1, pad);
       return this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw2`), 1, 0), `${prefix}.bn2`);
     }
     const dil = /^dil_conv_([35])x\1$/.exec(op);
     if (dil !== null) {
       const pad = Number(dil[1]) - 1; // dilation 2: pad = 2 * (k - 1) / 2
-      const h = depthwiseConvTorch(tf.relu(x), this.#v(`${prefix}.dw`), stride, pad, 2);
+      const h = depthwiseConvTorch(relu(x), this.#v(`${prefix}.dw`), stride, pad, 2);
       return this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw`), 1, 0), `${prefix}.bn`);
     }
     switch (op) {
@@ -336,7 +336,7 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
       case 'avg_pool_3x3':
         return avgPoolExcludePad(x, 3, stride, 1);
       case 'conv_7x1_1x7': {
-        const r = tf.relu(x);
+        const r = relu(x);
         const a = tf.conv2d(r, this.#v(`${prefix}.conv1x7`) as tf.Tensor4D, [1, stride], [[0, 0], [0, 0], [3, 3], [0, 0]]);
         const b = tf.conv2d(a, this.#v(`${prefix}.conv7x1`) as tf.Tensor4D, [stride, 1], [[0, 0], [3, 3], [0, 0], [0, 0]]);
         return this.#bn(b, `${prefix}.bn`);
@@ -393,9 +393,9 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
     if (x.shape[1] !== 8 || x.shape[2] !== 8) {
       throw new InvalidArgumentError(`the DARTS auxiliary head needs an 8x8 feature map (32x32 images), got ${x.shape[1]}x${x.shape[2]}.`);
     }
-    let h = avgPoolExcludePad(tf.relu(x), 5, 3, 0);
-    h = tf.relu(this.#bn(conv2dTorch(h, this.#v('auxiliary.conv1'), 1, 0), 'auxiliary.bn1'));
-    h = tf.relu(this.#bn(tf.conv2d(h, this.#v('auxiliary.conv2') as tf.Tensor4D, 1, 'valid'), 'auxiliary.bn2'));
+    let h = avgPoolExcludePad(relu(x), 5, 3, 0);
+    h = relu(this.#bn(conv2dTorch(h, this.#v('auxiliary.conv1'), 1, 0), 'auxiliary.bn1'));
+    h = relu(this.#bn(tf.conv2d(h, this.#v('auxiliary.conv2') as tf.Tensor4D, 1, 'valid'), 'auxiliary.bn2'));
     const flat = tf.reshape(h, [h.shape[0], 768]) as tf.Tensor2D;
     return tf.add(tf.matMul(flat, this.#v('auxiliary.classifier.weight') as tf.Tensor2D), this.#v('auxiliary.classifier.bias')) as tf.Tensor2D;
   }

@@ -11,7 +11,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 
 import { networkOptionReader } from './network-options.js';
-import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn } from './layers.js';
+import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { type Initializer, VariableStore } from './variable-store.js';
 
@@ -356,7 +356,7 @@ export class DepthNetwork implements Network<DepthArch> {
       let h = x;
       for (let s = 1; s <= live.stages; s++) {
         const e = `encoder.stage${s}`;
-        h = tf.relu(batchNormBatchStats(conv2dTorch(h, this.#v(`${e}.conv`), 2, 1), this.#v(`${e}.bn.gamma`), this.#v(`${e}.bn.beta`)));
+        h = relu(batchNormBatchStats(conv2dTorch(h, this.#v(`${e}.conv`), 2, 1), this.#v(`${e}.bn.gamma`), this.#v(`${e}.bn.beta`)));
         scratch.push(live.scratch[s - 1] === true ? conv2dTorch(h, this.#v(`encoder.scratch${s}.conv`), 1, 1) : undefined);
       }
       let path: tf.Tensor4D | undefined;
@@ -368,7 +368,7 @@ export class DepthNetwork implements Network<DepthArch> {
         path = this.#block(b === 0 ? features : path, features, shape, b, blocks[b] as DepthBlock, live.edges[b] ?? []);
       }
       path = path as tf.Tensor4D;
-      const head = tf.relu(tf.add(conv2dTorch(path, this.#v('head.conv1.weight'), 1, 1), this.#v('head.conv1.bias')));
+      const head = relu(tf.add(conv2dTorch(path, this.#v('head.conv1.weight'), 1, 1), this.#v('head.conv1.bias')));
       const depth = tf.add(conv2dTorch(head as tf.Tensor4D, this.#v('head.conv2.weight'), 1, 0), this.#v('head.conv2.bias'));
       return tf.squeeze(depth, [3]) as tf.Tensor3D;
     });

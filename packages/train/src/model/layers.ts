@@ -24,6 +24,29 @@ export function batchNormBatchStats(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.T
   });
 }
 
+/** True when the active backend has every one of these kernels (@lmreg/tfjs-native's fused ones, by name). */
+function hasKernels(...names: string[]): boolean {
+  const backend = tf.getBackend();
+  return names.every((n) => tf.getKernel(n, backend) !== undefined);
+}
+
+/**
+ * `max(x, 0)`. With @lmreg/tfjs-native's kernels (on `--backend native`) it is one kernel forward
+ * and one backward (`LmregRelu`, `LmregReluGrad`) instead of tfjs-core's `dy * cast(step(x))`;
+ * the same values and gradient either way.
+ * @internal
+ */
+export function relu<T extends tf.Tensor>(x: T): T {
+  if (x.dtype === 'float32' && hasKernels('LmregRelu', 'LmregReluGrad')) return tf.engine().runKernel('LmregRelu', { x }) as T;
+  return tf.relu(x);
+}
+
+/** @lmreg/tfjs-native's exclude-padding average pool (one kernel each way), or undefined when the backend lacks it. */
+function fusedAvgPool(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D | undefined {
+  if (x.dtype !== 'float32' || !hasKernels('LmregAvgPool', 'LmregAvgPoolGrad')) return undefined;
+  return tf.engine().runKernel('LmregAvgPool', { x }, { filterSize: k, strides: stride, pad } as never) as tf.Tensor4D;
+}
+
 /**
  * `conv2d` with PyTorch-style symmetric zero padding `pad` on H and W (TF's 'same' pads
  * asymmetrically for stride 2, which would shift the windows by one pixel).
@@ -51,7 +74,7 @@ export function reluConvBn(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const k = filter.shape[0] ?? 1;
-    return batchNormBatchStats(conv2dTorch(tf.relu(x), filter, stride, (k - 1) / 2), gamma, beta);
+    return batchNormBatchStats(conv2dTorch(relu(x), filter, stride, (k - 1) / 2), gamma, beta);
   });
 }
 
@@ -75,12 +98,15 @@ function excludePadScale(h: number, w: number): Float32Array {
  *
  * tfjs's `avgPool(x, 3, 1, 'same')` already excludes padding in its forward pass, but its
  * gradient (cpu backend `AvgPoolGrad`) divides by 9 everywhere, which is wrong at the border. This
- * version zero-pads, takes the 'valid' 3x3 mean (exact gradient) and rescales by `9 / count`.
+ * version zero-pads, takes the 'valid' 3x3 mean (exact gradient) and rescales by `9 / count`;
+ * with @lmreg/tfjs-native's kernels it is one `LmregAvgPool` (and one `LmregAvgPoolGrad`) instead.
  *
  * @param x NHWC. Returns a new tensor of the same shape; `x` is not disposed.
  * @internal
  */
 export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
+  const fused = fusedAvgPool(x, 3, 1, 1);
+  if (fused !== undefined) return fused;
   return tf.tidy(() => {
     const [, h, w] = x.shape;
     const padded = tf.pad(x, [
@@ -140,6 +166,8 @@ function windowCounts(size: number, k: number, stride: number, pad: number): num
  * @internal
  */
 export function avgPoolExcludePad(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
+  const fused = fusedAvgPool(x, k, stride, pad);
+  if (fused !== undefined) return fused;
   return tf.tidy(() => {
     const [, h, w] = x.shape;
     if (pad === 0) return tf.avgPool(x, k, stride, 'valid');

@@ -3,7 +3,7 @@ import { nb101ParamCount, nb101Prune, type Nb101Spec } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { networkOptionReader } from './network-options.js';
-import { batchNormBatchStats, conv2dTorch, maxPoolTorch } from './layers.js';
+import { batchNormBatchStats, conv2dTorch, maxPoolTorch, relu } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { type Initializer, VariableStore } from './variable-store.js';
 
@@ -263,7 +263,7 @@ export class Nb101Network implements Network<Nb101Spec> {
     const beta = this.#store.get(`${prefix}.bn.beta`);
     const g = cout === fullOut ? gamma : tf.slice(gamma, [0], [cout]);
     const b = cout === fullOut ? beta : tf.slice(beta, [0], [cout]);
-    return tf.relu(batchNormBatchStats(conv2dTorch(x, f, 1, (k - 1) / 2), g, b));
+    return relu(batchNormBatchStats(conv2dTorch(x, f, 1, (k - 1) / 2), g, b));
   }
 
   #module(x: tf.Tensor4D, prefix: string, cell: PrunedCell, cout: number): tf.Tensor4D {

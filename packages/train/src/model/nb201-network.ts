@@ -2,7 +2,7 @@ import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { networkOptionReader } from './network-options.js';
-import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn } from './layers.js';
+import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from './layers.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { VariableStore } from './variable-store.js';
 
@@ -262,7 +262,7 @@ export class Nb201Network implements Network<Nb201ArchLike> {
         }
         for (let cell = 0; cell < this.cells; cell++) h = this.#cell(h, stage, cell, ops, live);
       }
-      h = tf.relu(batchNormBatchStats(h, v('lastact.bn.gamma'), v('lastact.bn.beta')));
+      h = relu(batchNormBatchStats(h, v('lastact.bn.gamma'), v('lastact.bn.beta')));
       const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
       return tf.add(tf.matMul(pooled, v('classifier.weight') as tf.Tensor2D), v('classifier.bias')) as tf.Tensor2D;
     });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@lmreg/common';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn } from '../model/layers.js';
+import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from '../model/layers.js';
 import { assertNb201Arch, NB201_EDGES, NB201_OPS, Nb201Network, type Nb201ArchLike, type Nb201Op } from '../model/nb201-network.js';
 
 /**
@@ -67,7 +67,7 @@ export function nb201WeightedForward(net: Nb201Network, arch: Nb201ArchLike, wei
         h = nodes[3] as tf.Tensor4D;
       }
     }
-    h = tf.relu(batchNormBatchStats(h, v('lastact.bn.gamma'), v('lastact.bn.beta')));
+    h = relu(batchNormBatchStats(h, v('lastact.bn.gamma'), v('lastact.bn.beta')));
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
     return tf.add(tf.matMul(pooled, v('classifier.weight') as tf.Tensor2D), v('classifier.bias')) as tf.Tensor2D;
   });

@@ -1,0 +1,106 @@
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone registers no gradients: tf.grads needs them (the union package would load them).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import * as tf from '@tensorflow/tfjs-core';
+import { fc, test } from '@fast-check/vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isNativeAvailable } from '../addon/load.js';
+import { NativeKernelError } from '../errors.js';
+import { AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './fused.js';
+import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
+import { maxRelativeError, random, TOLERANCE, valuesWith } from './test-support.js';
+
+/** `nn.AvgPool2d(k, stride, pad, count_include_pad=False)` in stock tfjs ops: zero pad, 'valid' pool (exact gradient), rescale. */
+function avgPoolReference(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const counts = (size: number): number[] =>
+    Array.from({ length: Math.floor((size + 2 * pad - k) / stride) + 1 }, (_, i) => Math.min(i * stride - pad + k, size) - Math.max(i * stride - pad, 0));
+  const rows = counts(h);
+  const cols = counts(w);
+  const scale = new Float32Array(rows.length * cols.length);
+  rows.forEach((r, i) => cols.forEach((c, j) => (scale[i * cols.length + j] = (k * k) / (r * c))));
+  const mean = tf.avgPool(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), k, stride, 'valid');
+  return tf.mul(mean, tf.tensor4d(scale, [1, rows.length, cols.length, 1]));
+}
+
+const fusedAvgPool = (x: tf.Tensor, k: number, stride: number, pad: number): tf.Tensor4D =>
+  tf.engine().runKernel(AVG_POOL, { x }, { filterSize: k, strides: stride, pad } as never) as tf.Tensor4D;
+
+const poolCase = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    height: fc.integer({ min: 1, max: 11 }),
+    width: fc.integer({ min: 1, max: 11 }),
+    channels: fc.constantFrom(1, 3, 8, 17),
+    k: fc.constantFrom(1, 2, 3, 5),
+    stride: fc.constantFrom(1, 2),
+    pad: fc.integer({ min: 0, max: 2 }),
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+  })
+  .filter((c) => 2 * c.pad <= c.k && c.height + 2 * c.pad >= c.k && c.width + 2 * c.pad >= c.k);
+
+if (!isNativeAvailable()) {
+  describe('fused relu and average pool (addon NOT built)', () => {
+    it('are not registered', () => {
+      expect(process.env['LMREG_REQUIRE_NATIVE'], 'LMREG_REQUIRE_NATIVE=1 but the addon is not built').not.toBe('1');
+      expect(isNativeKernelRegistered(RELU)).toBe(false);
+    });
+  });
+} else {
+  describe('fused relu and average pool (addon built)', () => {
+    beforeAll(async () => {
+      expect(await tf.setBackend('cpu')).toBe(true);
+    });
+    afterEach(() => unregisterNativeKernels());
+
+    test.prop([fc.array(fc.oneof(fc.float({ noNaN: true }), fc.constantFrom(0, -0, Number.NaN)), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 1e6 })], { numRuns: 80 })(
+      'LmregRelu and its gradient equal tf.relu and tfjs-core\'s relu gradient exactly (NaN and infinities included; relu(-0) may keep its sign)',
+      (values, seed) => {
+        const x = () => tf.tensor1d(values);
+        const dy = () => tf.tensor1d(random(values.length, seed));
+        const [y0, g0] = valuesWith(false, () => tf.tidy(() => { const [v, w] = [x(), dy()]; return [tf.relu(v), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), w)))(v)]; }));
+        const [y1, g1] = valuesWith(true, () =>
+          tf.tidy(() => {
+            const [v, w] = [x(), dy()];
+            return [tf.engine().runKernel(RELU, { x: v }) as tf.Tensor, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.engine().runKernel(RELU, { x: a }) as tf.Tensor, w)))(v)];
+          }),
+        );
+        const unsignedZero = (v: Float32Array | undefined): number[] => Array.from(v ?? [], (e) => (e === 0 ? 0 : e));
+        expect(unsignedZero(y1)).toEqual(unsignedZero(y0));
+        expect(unsignedZero(g1)).toEqual(unsignedZero(g0));
+      },
+    );
+
+    test.prop([poolCase], { numRuns: 80 })('LmregAvgPool and its gradient match the stock-op reference (padding excluded, exact gradient)', (c) => {
+      const shape: [number, number, number, number] = [c.batch, c.height, c.width, c.channels];
+      const run = (pool: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor[] =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(random(shape.reduce((a, b) => a * b), c.seed), shape);
+          const y = pool(x);
+          const r = tf.tensor(random(y.size, c.seed + 1), y.shape);
+          return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), r)))(x)];
+        });
+      const expected = valuesWith(false, () => run((x) => avgPoolReference(x, c.k, c.stride, c.pad)));
+      const actual = valuesWith(true, () => run((x) => fusedAvgPool(x, c.k, c.stride, c.pad)));
+      actual.forEach((v, i) => expect(maxRelativeError(v, expected[i] ?? new Float32Array())).toBeLessThanOrEqual(TOLERANCE));
+    });
+
+    it('registers all four with their gradients; bad attrs and shapes name the problem', () => {
+      registerNativeKernels();
+      for (const name of [RELU, RELU_GRAD, AVG_POOL, AVG_POOL_GRAD]) expect(isNativeKernelRegistered(name)).toBe(true);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const x = tf.ones([1, 4, 4, 2]);
+        expect(() => fusedAvgPool(x, 3, 1, 2)).toThrow(/pad 2 must be at most half the window 3/);
+        expect(() => fusedAvgPool(x, 3, 0, 1)).toThrow(NativeKernelError);
+        expect(() => fusedAvgPool(tf.ones([4, 4, 2]), 3, 1, 1)).toThrow(/must be NHWC/);
+        expect(() => tf.engine().runKernel(RELU_GRAD, { dy: tf.ones([3]), x: tf.ones([4]) })).toThrow(/same shape/);
+        expect(() => tf.engine().runKernel(AVG_POOL_GRAD, { dy: tf.ones([1, 3, 3, 2]), x }, { filterSize: 3, strides: 1, pad: 1 } as never)).toThrow(/output shape \[1, 4, 4, 2\]/);
+        expect(() => tf.engine().runKernel(RELU, { x: tf.ones([2], 'int32') })).toThrow(/float32/);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      unregisterNativeKernels();
+      expect(tf.getKernel(RELU, 'cpu')).toBeUndefined();
+    });
+  });
+}
