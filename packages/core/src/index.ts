@@ -44,3 +44,8 @@ export type {
 } from './landmarks/landmark-set.js';
 export { LANDMARK_SET_FORMAT, LANDMARK_SET_VERSION, LandmarkSet } from './landmarks/landmark-set.js';
 export { loadLandmarkSet, saveLandmarkSet } from './landmarks/landmark-file.js';
+
+export type { LandmarkPair, LandmarkTerm, LandmarkTermOptions, LandmarkTermState, LandmarkTermStep } from './term/landmark-term.js';
+export { createLandmarkTerm, restoreLandmarkTerm } from './term/landmark-term.js';
+export type { RoundLandmark, RoundRecord, RunRoundsOptions } from './rounds/run-rounds.js';
+export { runRounds } from './rounds/run-rounds.js';

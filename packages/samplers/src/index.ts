@@ -4,9 +4,11 @@ export type {
   JsonValue,
   Proposal,
   Sampler,
+  SamplerCapabilities,
   SamplerDefinition,
   SamplerInit,
   SamplerState,
+  SearchSize,
 } from './sampler/types.js';
 export { BudgetExhaustedError, SamplerLifecycleError, TfjsBackendError } from './sampler/errors.js';
 export { getSampler, getSamplerDefinition, listSamplers, registerSampler } from './sampler/registry.js';

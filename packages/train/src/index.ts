@@ -147,17 +147,21 @@ export type { CheckpointData } from './run/checkpoint.js';
 export { writeFileAtomic } from './run/atomic-file.js';
 export { RunDir } from './run/run-dir.js';
 export type { LogRecord } from './run/run-dir.js';
-export { DivergedError, rankingMetrics, runSearch } from './search/run-search.js';
+export { rankingMetrics, runSearch } from './search/run-search.js';
+export type { SearchJobOptions } from './search/run-search.js';
 export type {
   EpochRecord,
   ProposedArchitecture,
   RoundRecord,
   SamplerSearchResult,
-  SearchJobOptions,
   SearchProgress,
   SearchResult,
   VariantResult,
-} from './search/run-search.js';
+} from './search/search-result.js';
+export { createSupernetTrainer, DivergedError, trainSupernet } from './supernet/train-supernet.js';
+export type { SupernetTrainer, SupernetTrainerOptions, WeightedForward, WeightedStepContext } from './supernet/train-supernet.js';
+export { loadSupernetCheckpoint, saveSupernetCheckpoint } from './supernet/supernet-checkpoint.js';
+export type { SupernetCheckpoint, SupernetCheckpointMeta, SupernetEpoch } from './supernet/supernet-checkpoint.js';
 export { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone } from './search/standalone.js';
 export type { NetworkShape, StandaloneRecipe, StandaloneResult } from './search/standalone.js';
 export { paramCountOf } from './cli/params.js';

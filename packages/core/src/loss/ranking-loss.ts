@@ -266,6 +266,15 @@ export function sampledRankingLoss(
   return lossOverPairs(losses, samplePairs(groundTruth, m, rng), o);
 }
 
+/**
+ * Validates ranking-loss options without making tensors (for factories that fail early).
+ * @throws InvalidArgumentError naming `fn` and the bad option.
+ * @internal
+ */
+export function checkRankingLossOptions(fn: string, options: RankingLossOptions | undefined): void {
+  resolveOptions(fn, options);
+}
+
 /** Options of {@link pairRankingLoss}: the shared options plus explicit pair weights. */
 export interface PairRankingLossOptions extends RankingLossOptions {
   /**

@@ -49,4 +49,18 @@ describe('sampler registry', () => {
     expect(() => registerSampler(definition, { replace: true })).not.toThrow();
     expect(() => registerSampler({ name: '' } as never)).toThrow(InvalidArgumentError);
   });
+
+  it('built-in definitions declare what their samplers can do, and optionsFor gives options their factory accepts', () => {
+    const size = { budget: 12, population: 20, tournament: 30 };
+    for (const name of ['random', 'spos', 'predictor', 'gdas', 'nao']) {
+      const definition = getSamplerDefinition(name);
+      const sampler = getSampler(name, definition.optionsFor?.(size) ?? { budget: size.budget }) as { stepArchitecture?: unknown; argmaxArch?: unknown };
+      expect(typeof sampler.stepArchitecture === 'function', name).toBe(definition.capabilities?.architectureStep !== undefined);
+      expect(typeof sampler.argmaxArch === 'function', name).toBe(definition.capabilities?.argmax === true);
+    }
+    expect(getSamplerDefinition('spos').optionsFor?.(size)).toEqual({ budget: 12, population: 12, tournament: 12 });
+    expect(getSamplerDefinition('gdas').capabilities?.architectureStep).toBe('weighted-forward');
+    expect(getSamplerDefinition('spos').capabilities?.searchesInsideSpace).toBe(true);
+    expect(getSamplerDefinition('nao').capabilities?.searchesInsideSpace).not.toBe(true);
+  });
 });

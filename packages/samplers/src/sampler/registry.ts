@@ -1,58 +1,15 @@
 import { InvalidArgumentError, NotRegisteredError } from '@lmreg/common';
 
-import { createGdasSampler } from '../gdas/gdas-sampler.js';
-import type { GdasSamplerOptions } from '../gdas/gdas-sampler.js';
-import { createNaoSampler } from '../nao/nao-sampler.js';
-import type { NaoSamplerOptions } from '../nao/nao-sampler.js';
-import { createPredictorSampler } from '../samplers/predictor.js';
-import type { PredictorSamplerOptions } from '../samplers/predictor.js';
-import { createRandomSampler } from '../samplers/random.js';
-import type { RandomSamplerOptions } from '../samplers/random.js';
-import { createSposSampler } from '../samplers/spos.js';
-import type { SposSamplerOptions } from '../samplers/spos.js';
+import { BUILTIN_SAMPLERS } from './builtins.js';
 import type { Sampler, SamplerDefinition } from './types.js';
 
 const definitions = new Map<string, SamplerDefinition>();
 let builtinsLoaded = false;
 
-const BUILTINS: readonly SamplerDefinition[] = [
-  {
-    name: 'random',
-    description: 'uniform single path; search = best of `budget` distinct random architectures',
-    spaces: 'any',
-    create: (options) => createRandomSampler(options as RandomSamplerOptions),
-  },
-  {
-    name: 'spos',
-    description: 'uniform single path; search = regularized evolution (population 50, tournament 10, budget 1000)',
-    spaces: 'any',
-    create: (options) => createSposSampler(options as SposSamplerOptions),
-  },
-  {
-    name: 'predictor',
-    description: 'uniform single path; search = kernel-ridge predictor proposing mutations of the best',
-    spaces: 'any',
-    create: (options) => createPredictorSampler(options as PredictorSamplerOptions),
-  },
-  {
-    name: 'gdas',
-    description: 'Gumbel-softmax architecture logits (hard one-hot path, straight-through gradient, tau 10 to 0.1); search = argmax then draws from the softmax',
-    spaces: ['nb201'],
-    create: (options) => createGdasSampler(options as GdasSamplerOptions),
-  },
-  {
-    name: 'nao',
-    description:
-      'uniform single path; search = NAO (LSTM encoder, MLP predictor, LSTM decoder on tfjs; gradient steps on the embedding); propose needs a tfjs backend',
-    spaces: 'any',
-    create: (options) => createNaoSampler(options as NaoSamplerOptions),
-  },
-];
-
 function ensureBuiltins(): void {
   if (builtinsLoaded) return;
   builtinsLoaded = true;
-  for (const definition of BUILTINS) registerSampler(definition);
+  for (const definition of BUILTIN_SAMPLERS) registerSampler(definition);
 }
 
 /**

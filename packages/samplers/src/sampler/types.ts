@@ -126,4 +126,38 @@ export interface SamplerDefinition {
   readonly spaces: readonly string[] | 'any';
   /** Makes a new, uninitialised sampler. Throws `InvalidArgumentError` on bad options. */
   create(options?: Readonly<Record<string, unknown>>): Sampler;
+  /** What the sampler can do beyond the {@link Sampler} interface; trainers read this, never the name. */
+  readonly capabilities?: SamplerCapabilities;
+  /**
+   * The sampler's options for a search of the given size (what `lmreg search` passes to `create`).
+   * Default: `{ budget }`.
+   */
+  optionsFor?(search: SearchSize): Record<string, unknown>;
+}
+
+/** The generic size of a search, mapped to each sampler's own options by {@link SamplerDefinition.optionsFor}. */
+export interface SearchSize {
+  /** Distinct architectures evaluated. */
+  readonly budget: number;
+  /** Population of evolutionary searches. */
+  readonly population: number;
+  /** Tournament size of evolutionary searches. */
+  readonly tournament: number;
+}
+
+/** Capabilities a sampler declares in its {@link SamplerDefinition}. */
+export interface SamplerCapabilities {
+  /**
+   * `stepArchitecture` needs a weighted forward of the super-net on a batch of its own split:
+   * the trainer passes a context with `loss(weights, arch)` (GDAS). Absent: no architecture step.
+   */
+  readonly architectureStep?: 'weighted-forward';
+  /** The sampler has `argmaxArch()`, the architecture its parameters prefer. */
+  readonly argmax?: boolean;
+  /**
+   * Its searches stay inside the space they were given (`sample`/`mutate` of the space), so a
+   * search on a table can run on the table's restricted space. False (default): it generates
+   * architectures of the whole space (decoders, distributions) that a trainer projects onto the table.
+   */
+  readonly searchesInsideSpace?: boolean;
 }

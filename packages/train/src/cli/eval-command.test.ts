@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { selectBackend } from '../backend/select-backend.js';
 import { resolveSearchConfig } from '../config/search-config.js';
-import { runSearch, type SearchResult } from '../search/run-search.js';
+import { runSearch } from '../search/run-search.js';
+import type { SearchResult } from '../search/search-result.js';
 import type { EvalReport } from './eval-command.js';
 import { createProgram } from './main.js';
 

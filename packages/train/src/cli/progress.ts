@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 
-import type { SearchProgress } from '../search/run-search.js';
+import type { SearchProgress } from '../search/search-result.js';
 
 /**
  * A progress reporter: a bar with ETA (cli-progress) on a terminal; one plain line per 10 % on a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { SearchResult } from '../search/run-search.js';
+import type { SearchResult } from '../search/search-result.js';
 import { formatSearchSummary } from './summary.js';
 
 const variant = (name: 'baseline' | 'landmarks', skdt: number, groundTruth?: number) => ({

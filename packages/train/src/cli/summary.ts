@@ -1,4 +1,4 @@
-import type { SearchResult } from '../search/run-search.js';
+import type { SearchResult } from '../search/search-result.js';
 
 const pct = (x: number): string => (100 * x).toFixed(2);
 const fix = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');

@@ -4,8 +4,8 @@ import { ensureGradients } from '@lmreg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { createNb201Supernet } from '../model/nb201-network.js';
-import { nb201WeightedForward } from './gdas-forward.js';
+import { createNb201Supernet } from './nb201-network.js';
+import { nb201WeightedForward } from './nb201-weighted-forward.js';
 
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);

@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@lmreg/common';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from '../model/layers.js';
-import { assertNb201Arch, NB201_EDGES, NB201_OPS, Nb201Network, type Nb201ArchLike, type Nb201Op } from '../model/nb201-network.js';
+import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from './layers.js';
+import { assertNb201Arch, NB201_EDGES, NB201_OPS, Nb201Network, type Nb201ArchLike, type Nb201Op } from './nb201-network.js';
 
 /**
  * GDAS's weighted forward of a discrete NB201 path, composed outside the network from the

@@ -76,6 +76,13 @@ export interface NetworkBuilder<A, O extends BaseNetworkOptions = BaseNetworkOpt
   createSupernet(options: O): Network<A>;
   /** A stand-alone network of one architecture (weights only for its own ops). */
   createNetwork(arch: A, options: O): Network<A>;
+  /**
+   * Optional capability: logits of `arch` on the super-net where every edge mixes its ops with
+   * `weights` (one `[ops]` tensor per edge, e.g. GDAS's straight-through one-hot). Samplers that
+   * declare `capabilities.architectureStep: 'weighted-forward'` need it. Inputs are not disposed;
+   * the caller owns the result.
+   */
+  weightedForward?(supernet: Network<A>, arch: A, weights: readonly tf.Tensor1D[], x: tf.Tensor4D): tf.Tensor2D;
 }
 
 /** Any registered builder, with its architecture and option types erased. */

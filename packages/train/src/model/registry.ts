@@ -1,9 +1,6 @@
 import { InvalidArgumentError, NotRegisteredError } from '@lmreg/common';
 
-import { dartsNetworkBuilder } from './darts-network.js';
-import { depthNetworkBuilders } from './depth-network.js';
-import { nb101NetworkBuilder } from './nb101-network.js';
-import { nb201NetworkBuilder } from './nb201-network.js';
+import { BUILTIN_NETWORK_BUILDERS } from './builtins.js';
 import type { AnyNetworkBuilder, BaseNetworkOptions, NetworkBuilder } from './network.js';
 
 const builders = new Map<string, AnyNetworkBuilder>();
@@ -12,10 +9,7 @@ let builtinsLoaded = false;
 function ensureBuiltins(): void {
   if (builtinsLoaded) return;
   builtinsLoaded = true;
-  builders.set(nb201NetworkBuilder.space, nb201NetworkBuilder);
-  builders.set(nb101NetworkBuilder.space, nb101NetworkBuilder);
-  builders.set(dartsNetworkBuilder.space, dartsNetworkBuilder);
-  for (const builder of depthNetworkBuilders) builders.set(builder.space, builder);
+  for (const builder of BUILTIN_NETWORK_BUILDERS) builders.set(builder.space, builder);
 }
 
 /**

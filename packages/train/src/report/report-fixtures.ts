@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { SEARCH_PRESETS, type SearchConfig } from '../config/search-config.js';
-import type { EpochRecord, SearchResult, VariantResult } from '../search/run-search.js';
+import type { EpochRecord, SearchResult, VariantResult } from '../search/search-result.js';
 import type { StandaloneResult } from '../search/standalone.js';
 
 // Test fixtures of the report tests: run folders shaped like those `lmreg search` writes

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { resolveSearchConfig } from '../config/search-config.js';
 import { loadCheckpoint } from '../run/checkpoint.js';
-import { DivergedError, runSearch } from './run-search.js';
+import { DivergedError } from '../supernet/train-supernet.js';
+import { runSearch } from './run-search.js';
 
 // A NaN/infinite loss must stop the search with DivergedError naming the epoch, the step and the
 // checkpoint, and leave the last good (end of epoch 0) checkpoint intact and loadable.

@@ -112,9 +112,10 @@ describe('the multi-iteration pipeline (rounds)', () => {
         },
       }),
     ).rejects.toThrow('interrupted');
-    const mid = loadCheckpoint(path.join(broken, 'supernet-landmarks.bin')).meta as { epoch: number; rounds: unknown[] };
+    const mid = loadCheckpoint(path.join(broken, 'supernet-landmarks.bin')).meta as { epoch: number; extra: { rounds: unknown[] }; landmarkTerm: { landmarks: unknown[] } };
     expect(mid.epoch).toBe(0);
-    expect(mid.rounds.length).toBe(1);
+    expect(mid.extra.rounds.length).toBe(1);
+    expect(mid.landmarkTerm.landmarks.length).toBe(3 + 2); // the term's state holds the round's landmarks
     const resumed = await runSearch({ config, outDir: broken, resume: true });
     expect(tf.memory().numTensors).toBe(before);
     const x = loadCheckpoint(path.join(straight, 'supernet-landmarks.bin'));
