@@ -1,0 +1,144 @@
+// Paired statistics of the reproduction (issue 17): the 5-seed main grid and the cost settings.
+// For each sampler: S-KdT without / with landmarks in both variants ('binned-tau-b', the default,
+// and 'released-code', the authors' code), the paired difference (with - without) over seeds with
+// a 95 % bootstrap interval (10,000 resamples of the seeds, seeded) and a two-sided sign test, and
+// the ground truth of the architectures the searches return. For each cheap setting of the landmark
+// term: the same paired gain against the seed's SPOS baseline, with its training passes and CPU time.
+// Run from the repository root after `npx turbo run build --filter=lmreg...`:
+//   node experiments/fmnist/stats.mjs [results|runs] [--json]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { createRng } from '@lmreg/common';
+import { sparseKendallTau } from '@lmreg/metrics';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dir = path.join(here, process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'results');
+const asJson = process.argv.includes('--json');
+const read = (name, file) => JSON.parse(fs.readFileSync(path.join(dir, name, file), 'utf8'));
+const exists = (name) => fs.existsSync(path.join(dir, name, 'result.json'));
+
+/** S-KdT of a variant in both variants of the metric, recomputed from its held-out accuracies. */
+function skdt(result, variant) {
+  const v = result.variants.find((x) => x.name === variant);
+  if (v === undefined) return undefined;
+  const truth = result.heldOut.map((h) => h.accuracy);
+  return {
+    binned: sparseKendallTau(v.supernetAccuracy, truth, { threshold: 1e-3 }),
+    released: sparseKendallTau(v.supernetAccuracy, truth, { threshold: 1e-3, variant: 'released-code' }),
+    returned: v.search.top[0]?.groundTruth,
+    seconds: v.seconds,
+  };
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+/** 95 % percentile bootstrap interval of the mean of `xs` (resampling the seeds). */
+function bootstrap(xs, resamples = 10_000) {
+  const rng = createRng(17);
+  const means = [];
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    for (let i = 0; i < xs.length; i++) s += xs[rng.int(xs.length)];
+    means.push(s / xs.length);
+  }
+  means.sort((a, b) => a - b);
+  return [means[Math.floor(0.025 * resamples)], means[Math.ceil(0.975 * resamples) - 1]];
+}
+
+/** Two-sided sign test p-value of the paired differences (ties dropped). */
+function signTest(diffs) {
+  const nz = diffs.filter((d) => d !== 0);
+  const n = nz.length;
+  const k = nz.filter((d) => d > 0).length;
+  const binom = (j) => { let c = 1; for (let i = 0; i < j; i++) c = (c * (n - i)) / (i + 1); return c / 2 ** n; };
+  let low = 0; for (let j = 0; j <= k; j++) low += binom(j);
+  let high = 0; for (let j = k; j <= n; j++) high += binom(j);
+  return { positive: k, n, p: Math.min(1, 2 * Math.min(low, high)) };
+}
+
+function paired(without, withLm) {
+  const diffs = withLm.map((w, i) => w - without[i]);
+  return { mean: mean(diffs), ci: bootstrap(diffs), sign: signTest(diffs), diffs };
+}
+
+const fmt = (x, d = 3) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
+const ms = (xs) => `${fmt(mean(xs))} ± ${fmt(std(xs))}`;
+const out = { main: [], cost: [] };
+
+// ---- 1. the main grid
+const seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+for (const sampler of ['spos', 'nao', 'gdas']) {
+  const runs = seeds.map((s) => `${sampler}-s${s}`).filter(exists);
+  if (runs.length === 0) continue;
+  const base = runs.map((r) => skdt(read(r, 'result.json'), 'baseline'));
+  const lm = runs.map((r) => skdt(read(r, 'result.json'), 'landmarks'));
+  const row = { sampler, seeds: runs.map((r) => Number(r.split('-s')[1])) };
+  for (const v of ['binned', 'released']) {
+    row[v] = { without: base.map((b) => b[v]), with: lm.map((l) => l[v]), ...paired(base.map((b) => b[v]), lm.map((l) => l[v])) };
+  }
+  row.returned = { without: base.map((b) => b.returned), with: lm.map((l) => l.returned) };
+  out.main.push(row);
+}
+
+// ---- 2. the cost settings: gain against spos-s<seed>'s baseline
+function passRatio(config) {
+  const total = config.epochs * config.rounds;
+  const withTerm = Math.max(0, total - config.warmupEpochs) / total;
+  return 1 + (withTerm * 2 * config.ranking.pairs * config.ranking.batchSize) / (config.batchSize * config.ranking.every);
+}
+function cpuSeconds(name) {
+  const file = path.join(dir, name, 'cpu-time.jsonl');
+  if (!fs.existsSync(file)) return undefined;
+  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).reduce((s, t) => s + t.userSeconds + t.systemSeconds, 0);
+}
+const settings = [
+  { name: 'default (every step, ranking batch 128)', runs: (s) => `spos-s${s}` },
+  { name: 'every 2nd step', runs: (s) => `cost-every-2-s${s}` },
+  { name: 'every 4th step', runs: (s) => (s === 0 ? 'abl-every-4' : `cost-every-4-s${s}`) },
+  { name: 'ranking batch 64', runs: (s) => `cost-rankbatch-64-s${s}` },
+  { name: 'ranking batch 32', runs: (s) => (s === 0 ? 'abl-rankbatch-32' : `cost-rankbatch-32-s${s}`) },
+];
+for (const setting of settings) {
+  const pairs = [];
+  for (const s of seeds) {
+    const name = setting.runs(s);
+    if (!exists(name) || !exists(`spos-s${s}`)) continue;
+    const b = skdt(read(`spos-s${s}`, 'result.json'), 'baseline');
+    const l = skdt(read(name, 'result.json'), 'landmarks');
+    // CPU time of the landmark super-net: the whole process for --no-baseline runs; for the main
+    // grid's runs (both variants in one process) the landmark variant's share of the wall time.
+    const cpu = cpuSeconds(name);
+    const share = name.startsWith('spos-') ? l.seconds / (l.seconds + b.seconds) : 1;
+    const baseCpu = cpuSeconds(`spos-s${s}`);
+    pairs.push({ seed: s, gain: l.binned - b.binned, gainReleased: l.released - b.released, passes: passRatio(read(name, 'config.json')),
+      cpu: cpu === undefined ? undefined : cpu * share, baselineCpu: baseCpu === undefined ? undefined : baseCpu * (b.seconds / (l.seconds + b.seconds)) });
+  }
+  if (pairs.length === 0) continue;
+  const gains = pairs.map((p) => p.gain);
+  const cpus = pairs.map((p) => p.cpu).filter((x) => x !== undefined);
+  const baseCpus = pairs.map((p) => p.baselineCpu).filter((x) => x !== undefined);
+  out.cost.push({ setting: setting.name, seeds: pairs.map((p) => p.seed), passes: pairs[0].passes, ...paired(pairs.map(() => 0), gains),
+    gainReleased: mean(pairs.map((p) => p.gainReleased)), cpuSeconds: cpus.length ? mean(cpus) : undefined, baselineCpuSeconds: baseCpus.length ? mean(baseCpus) : undefined });
+}
+
+if (asJson) {
+  console.log(JSON.stringify(out, null, 1));
+} else {
+  console.log('| sampler | seeds | S-KdT without | S-KdT with | paired gain (95 % bootstrap CI) | pairs improved, sign-test p | gain, released-code S-KdT (CI) | returned arch. ground truth without / with (%) |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of out.main) {
+    const b = r.binned;
+    const rc = r.released;
+    const baseNote = r.sampler === 'nao' ? ' (= SPOS baseline)' : '';
+    const pct = (xs) => fmt(100 * mean(xs.filter((x) => x !== undefined)), 1);
+    console.log(`| ${r.sampler} | ${r.seeds.length} | ${ms(b.without)}${baseNote} | ${ms(b.with)} | ${fmt(b.mean)} [${fmt(b.ci[0])}, ${fmt(b.ci[1])}] | ${b.sign.positive}/${b.sign.n}, p = ${fmt(b.sign.p, 4)} | ${fmt(rc.mean)} [${fmt(rc.ci[0])}, ${fmt(rc.ci[1])}] | ${pct(r.returned.without)} / ${pct(r.returned.with)} |`);
+  }
+  console.log('\n| landmark term setting (SPOS) | seeds | training passes vs baseline | S-KdT gain vs the seed\'s baseline (95 % CI) | pairs improved, sign-test p | CPU s of the super-net (baseline) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const c of out.cost) {
+    console.log(`| ${c.setting} | ${c.seeds.length} | ${fmt(c.passes, 2)} | ${fmt(c.mean)} [${fmt(c.ci[0])}, ${fmt(c.ci[1])}] | ${c.sign.positive}/${c.sign.n}, p = ${fmt(c.sign.p, 4)} | ${fmt(c.cpuSeconds, 0)} (${fmt(c.baselineCpuSeconds, 0)}) |`);
+  }
+}
