@@ -22,5 +22,5 @@ done
 cd "$here/results"
 main=(); for d in spos-s* gdas-s* nao-s*; do [[ -f "$d/result.json" ]] && main+=("$d"); done
 abl=(); for d in spos-s0 abl-*; do [[ -f "$d/result.json" ]] && abl+=("$d"); done
-node "$root/packages/train/dist/cli.js" report "${main[@]}" -o report.html --png "$root/docs/report.png" --png-figures-only
-node "$root/packages/train/dist/cli.js" report "${abl[@]}" -o ablations.html
+node "$root/packages/lmreg/dist/cli.js" report "${main[@]}" -o report.html --png "$root/docs/report.png" --png-figures-only
+node "$root/packages/lmreg/dist/cli.js" report "${abl[@]}" -o ablations.html

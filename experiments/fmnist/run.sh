@@ -3,7 +3,7 @@
 # one per core: the wasm backend uses one thread), each into runs/<name>. Resumable: finished runs
 # (result.json) are skipped and interrupted ones continue with --resume. Optional arguments are
 # name patterns (grep -E) selecting rows, e.g. `bash run.sh '^spos|^gdas'`.
-# Run from the repository root after `npm ci && npx turbo run build --filter=@lmreg/train...`.
+# Run from the repository root after `npm ci && npx turbo run build --filter=lmreg...`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -18,12 +18,12 @@ run_one() {
   local resume=()
   [[ -f "$out/config.json" ]] && resume=(--resume)
   echo "start $name: $*"
-  if [[ -n "${DRY:-}" ]]; then echo "  node packages/train/dist/cli.js search --config $here/search.yaml $* --out $out ${resume[*]} --quiet"; return 0; fi
+  if [[ -n "${DRY:-}" ]]; then echo "  node packages/lmreg/dist/cli.js search --config $here/search.yaml $* --out $out ${resume[*]} --quiet"; return 0; fi
   local t0=$SECONDS
   # /usr/bin/time records the process's CPU time (user + sys) in runs/<name>.time: wall time on a
   # shared machine says little, CPU time of a single-threaded (wasm) run does.
   local timer=(); [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -a -o "$here/runs/$name.time" -f '{"userSeconds":%U,"systemSeconds":%S,"wallSeconds":%e,"maxRssKb":%M}')
-  if "${timer[@]}" node packages/train/dist/cli.js search --config "$here/search.yaml" "$@" --out "$out" "${resume[@]}" --quiet > "$here/runs/$name.out" 2> "$here/runs/$name.err"; then
+  if "${timer[@]}" node packages/lmreg/dist/cli.js search --config "$here/search.yaml" "$@" --out "$out" "${resume[@]}" --quiet > "$here/runs/$name.out" 2> "$here/runs/$name.err"; then
     echo "done $name in $((SECONDS - t0)) s"
   else
     echo "FAILED $name (see $here/runs/$name.err)"; return 1

@@ -100,6 +100,7 @@ const settings = [
   { name: 'every 4th step', runs: (s) => (s === 0 ? 'abl-every-4' : `cost-every-4-s${s}`) },
   { name: 'ranking batch 64', runs: (s) => `cost-rankbatch-64-s${s}` },
   { name: 'ranking batch 32', runs: (s) => (s === 0 ? 'abl-rankbatch-32' : `cost-rankbatch-32-s${s}`) },
+  { name: 'last half of training only', runs: (s) => `cost-last-half-s${s}` },
 ];
 for (const setting of settings) {
   const pairs = [];

@@ -1,6 +1,6 @@
 // Prints the README's results tables (markdown) from the runs of this grid, with the same
 // aggregation as `lmreg report` (readReportData of @lmreg/train). Build first:
-//   npx turbo run build --filter=@lmreg/train...
+//   npx turbo run build --filter=lmreg...
 // Run from the repository root: node experiments/fmnist/summarize.mjs [results|runs]
 // (default results/: the committed summaries that collect.sh copies out of runs/).
 import fs from 'node:fs';

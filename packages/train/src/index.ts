@@ -140,41 +140,35 @@ export {
 export type {
   TrainingKernelBackend,
 } from './kernels/index.js';
-export { ConfigError, readConfigFile, resolveSearchConfig, SEARCH_PRESETS, searchConfigSchema } from './config/search-config.js';
-export type { SearchConfig, SearchConfigInput } from './config/search-config.js';
-export { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './run/checkpoint.js';
-export type { CheckpointData } from './run/checkpoint.js';
-export { writeFileAtomic } from './run/atomic-file.js';
-export { RunDir } from './run/run-dir.js';
-export type { LogRecord } from './run/run-dir.js';
-export { rankingMetrics, runSearch } from './search/run-search.js';
-export type { SearchJobOptions } from './search/run-search.js';
-export type {
-  EpochRecord,
-  ProposedArchitecture,
-  RoundRecord,
-  SamplerSearchResult,
-  SearchProgress,
-  SearchResult,
-  VariantResult,
-} from './search/search-result.js';
+export { ConfigError } from './config/config-error.js';
+export { standaloneSchema } from './standalone/recipe.js';
+export {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  hasCheckpoint,
+  loadCheckpoint,
+  loadCheckpointWithFallback,
+  previousCheckpointFile,
+  saveCheckpoint,
+} from './run/checkpoint.js';
+export type { CheckpointData, LoadedCheckpoint } from './run/checkpoint.js';
+export { copyFileAtomic, removeStaleTempFiles, writeFileAtomic } from './run/atomic-file.js';
+export type { RemoveTempFilesOptions } from './run/atomic-file.js';
+export { LOCK_FILE, RUN_FILES, RunDir } from './run/run-dir.js';
+export type { LogRecord, RunDirOptions } from './run/run-dir.js';
+export { parseGroundTruthCsv, parseGroundTruthMeta } from './ground-truth/table-format.js';
+export type { ParsedTableCsv, Refinish } from './ground-truth/table-format.js';
 export { createSupernetTrainer, DivergedError, trainSupernet } from './supernet/train-supernet.js';
 export type { SupernetTrainer, SupernetTrainerOptions, WeightedForward, WeightedStepContext } from './supernet/train-supernet.js';
 export { loadSupernetCheckpoint, saveSupernetCheckpoint } from './supernet/supernet-checkpoint.js';
-export type { SupernetCheckpoint, SupernetCheckpointMeta, SupernetEpoch } from './supernet/supernet-checkpoint.js';
-export { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone } from './search/standalone.js';
-export type { NetworkShape, StandaloneRecipe, StandaloneResult } from './search/standalone.js';
-export { paramCountOf } from './cli/params.js';
-export type { ParamCountResult } from './cli/params.js';
+export type { LoadedSupernetCheckpoint, SupernetCheckpoint, SupernetCheckpointMeta, SupernetEpoch } from './supernet/supernet-checkpoint.js';
+export { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone } from './standalone/standalone.js';
+export type { NetworkShape, StandaloneRecipe, StandaloneResult } from './standalone/standalone.js';
+export { paramCountOf } from './model/param-count.js';
+export type { ParamCountResult } from './model/param-count.js';
 export { buildGroundTruth, loadTableData, readGroundTruthRows, sampleTableArchitectures } from './ground-truth/build.js';
 export type { BuildGroundTruthOptions, BuildGroundTruthReport, GroundTruthRow, Shard } from './ground-truth/build.js';
 export { DEFAULT_GROUND_TRUTH, groundTruthConfigSchema, parseGroundTruthConfig } from './ground-truth/config.js';
 export type { GroundTruthConfig } from './ground-truth/config.js';
 export { finishGroundTruth, loadGroundTruthTable, noiseCeilingOf, tableColumns } from './ground-truth/table.js';
 export type { GroundTruthColumn, GroundTruthMeta, GroundTruthTable, NoiseCeiling } from './ground-truth/table.js';
-export { aggregateRuns, readReportData, readRun } from './report/report-data.js';
-export type { ReportData, ReportGroup, ReportRun } from './report/report-data.js';
-export { renderReportHtml } from './report/report-html.js';
-export { readChartJsSource, writeReport } from './report/report-command.js';
-export type { WriteReportOptions } from './report/report-command.js';
-export { BrowserNotFoundError, resolveChromium, screenshotHtml } from './report/browser.js';

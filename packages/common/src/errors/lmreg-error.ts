@@ -58,3 +58,20 @@ export class FileFormatError extends LmregError {
 export function isLmregError(value: unknown): value is LmregError {
   return value instanceof LmregError;
 }
+
+/** A run folder is in use by another live process (its lock file names the holder). */
+export class RunLockedError extends LmregError {
+  /** The locked folder. */
+  readonly dir: string;
+  /** Process id of the holder, as recorded in the lock file. */
+  readonly pid: number;
+  /** Host name of the holder, as recorded in the lock file. */
+  readonly hostname: string;
+
+  constructor(dir: string, holder: { pid: number; hostname: string }, message: string) {
+    super('LMREG_RUN_LOCKED', message);
+    this.dir = dir;
+    this.pid = holder.pid;
+    this.hostname = holder.hostname;
+  }
+}

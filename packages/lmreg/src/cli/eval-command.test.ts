@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { selectBackend } from '../backend/select-backend.js';
+import { selectBackend } from '@lmreg/train';
 import { resolveSearchConfig } from '../config/search-config.js';
 import { runSearch } from '../search/run-search.js';
 import type { SearchResult } from '../search/search-result.js';

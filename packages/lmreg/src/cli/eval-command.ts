@@ -5,13 +5,14 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import { type Command, Option } from 'commander';
 
-import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
+import type { BackendRequest } from '@lmreg/train';
+import { chooseBackend } from './backend-line.js';
 import { readConfigFile, resolveSearchConfig } from '../config/search-config.js';
-import { getNetworkBuilder } from '../model/registry.js';
-import { evaluate } from '../model/train-step.js';
-import { networkOptions } from '../search/standalone.js';
-import { loadCheckpoint } from '../run/checkpoint.js';
-import { disposeBatches, makeEvalBatches, type StandaloneResult } from '../search/standalone.js';
+import { getNetworkBuilder } from '@lmreg/train';
+import { evaluate } from '@lmreg/train';
+import { networkOptions } from '@lmreg/train';
+import { loadCheckpoint } from '@lmreg/train';
+import { disposeBatches, makeEvalBatches, type StandaloneResult } from '@lmreg/train';
 import { collect, parseIntFlag, resolveArchitectures } from './arch-list.js';
 import { loadRunData } from './run-data.js';
 import type { CliIo } from './standalone-command.js';
@@ -74,6 +75,7 @@ export function addEvalCommand(program: Command, io: CliIo): Command {
     .addOption(new Option('--backend <name>', 'tfjs backend (default: the run\'s)').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .option('--json', 'print JSON instead of the table')
     .option('-q, --quiet', 'no progress output')
+    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
     .action(async (opts: Record<string, unknown>) => {
       const dir = path.resolve(String(opts['run']));
       const configFile = path.join(dir, 'config.json');
@@ -103,9 +105,7 @@ export function addEvalCommand(program: Command, io: CliIo): Command {
       const weights: Record<string, Float32Array> = {};
       for (const [k, v] of Object.entries(ck.arrays)) if (k.startsWith('w/')) weights[k.slice(2)] = v;
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await selectBackend(((opts['backend'] as string | undefined) ?? config.backend) as BackendRequest, {
-        log: (m) => (quiet ? undefined : io.err(`${m}\n`)),
-      });
+      const backend = await chooseBackend(((opts['backend'] as string | undefined) ?? config.backend) as BackendRequest, { quiet, verbose: opts['verbose'] === true }, io);
       const data = await loadRunData(config);
       const truth = JSON.parse(fs.existsSync(path.join(dir, 'standalone.json')) ? fs.readFileSync(path.join(dir, 'standalone.json'), 'utf8') : '{}') as Record<string, StandaloneResult>;
       const net = builder.createSupernet(networkOptions(space.name, data.shape, config.seed));

@@ -1,15 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { FileFormatError, InvalidArgumentError, rejectDangerousKeys } from '@lmreg/common';
 import { type Command, Option } from 'commander';
 
-import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
+import type { BackendRequest } from '@lmreg/train';
 import { readConfigFile } from '../config/search-config.js';
-import { buildGroundTruth, readGroundTruthRows, type Shard } from '../ground-truth/build.js';
-import { DEFAULT_GROUND_TRUTH, parseGroundTruthConfig, type GroundTruthConfig } from '../ground-truth/config.js';
-import { finishGroundTruth, noiseCeilingOf } from '../ground-truth/table.js';
+import { buildGroundTruth, readGroundTruthRows, type Shard } from '@lmreg/train';
+import { DEFAULT_GROUND_TRUTH, parseGroundTruthConfig, type GroundTruthConfig } from '@lmreg/train';
+import { finishGroundTruth, noiseCeilingOf } from '@lmreg/train';
 import { parseIntFlag, parseNumberFlag } from './arch-list.js';
 import { createProgressReporter } from './progress.js';
+import { chooseBackend } from './backend-line.js';
 import type { CliIo } from './standalone-command.js';
 
 function parseShard(value: string): Shard {
@@ -17,7 +19,7 @@ function parseShard(value: string): Shard {
   const i = Number(m?.[1]);
   const n = Number(m?.[2]);
   if (m === null || !(n >= 1 && i >= 1 && i <= n)) {
-    throw new Error(`--shard must be i/n with 1 <= i <= n, e.g. 1/2 (got '${value}').`);
+    throw new InvalidArgumentError(`--shard must be i/n with 1 <= i <= n, e.g. 1/2 (got '${value}').`);
   }
   return { index: i - 1, count: n };
 }
@@ -25,9 +27,24 @@ function parseShard(value: string): Shard {
 function parseSeeds(value: string): number[] {
   return value.split(',').map((s) => {
     const n = Number(s.trim());
-    if (!Number.isSafeInteger(n)) throw new Error(`--seeds takes integers separated by commas, e.g. 0,1 (got '${value}').`);
+    if (s.trim() === '' || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`--seeds takes integers separated by commas, e.g. 0,1 (got '${value}').`);
     return n;
   });
+}
+
+/** The table folder's config.json, parsed; clear errors when it is missing or damaged. */
+function readTableConfig(dir: string): GroundTruthConfig {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) {
+    throw new InvalidArgumentError(`${dir} has no config.json: it is not a table folder of \`lmreg ground-truth build\`. Check --out, or start a build there.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new FileFormatError(file, `is not valid JSON (${(cause as Error).message}); restore it from the build's record (table.json holds a copy of the config) or rebuild the table in a new folder.`, { cause });
+  }
+  return parseGroundTruthConfig(rejectDangerousKeys(value, file), file);
 }
 
 function defined(o: Record<string, unknown>): Record<string, unknown> {
@@ -66,13 +83,14 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']).default('auto'))
     .option('--threads <n>', 'threads of the native backend (default: all cores)', parseIntFlag)
     .option('-q, --quiet', 'no progress output')
+    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
     .action(async (opts: Record<string, unknown>) => {
       const configFile = path.join(String(opts['out']), 'config.json');
       const base: Record<string, unknown> =
         typeof opts['config'] === 'string'
           ? { ...DEFAULT_GROUND_TRUTH, ...(readConfigFile(opts['config']) as Record<string, unknown>) }
           : fs.existsSync(configFile) && Object.keys(defined({ a: opts['archs'], s: opts['seeds'], e: opts['epochs'], c: opts['channels'] })).length === 0
-            ? (JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>)
+            ? (readTableConfig(String(opts['out'])) as unknown as Record<string, unknown>)
             : { ...DEFAULT_GROUND_TRUTH };
       const recipe = { ...(base['recipe'] as object), ...defined({ epochs: opts['epochs'], batchSize: opts['batchSize'], lr: opts['lr'] }) };
       const config: GroundTruthConfig = parseGroundTruthConfig(
@@ -88,11 +106,10 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
         typeof opts['config'] === 'string' ? `${opts['config']} + command-line flags` : 'command-line flags',
       );
       const quiet = opts['quiet'] === true;
-      const backend = await selectBackend(opts['backend'] as BackendRequest, {
-        log: (m) => (quiet ? undefined : io.err(`${m}\n`)),
+      const backend = await chooseBackend(opts['backend'] as BackendRequest, {
+        quiet, verbose: opts['verbose'] === true,
         ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
-      });
-      if (!quiet) io.err(`backend: ${backend.name} (${backend.reason})\n`);
+      }, io);
       const progress = createProgressReporter({ quiet });
       try {
         const report = await buildGroundTruth({
@@ -114,7 +131,7 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
     .requiredOption('-o, --out <dir>', 'table folder')
     .option('--json', 'machine-readable output')
     .action((opts: { out: string; json?: boolean }) => {
-      const config = parseGroundTruthConfig(JSON.parse(fs.readFileSync(path.join(opts.out, 'config.json'), 'utf8')), path.join(opts.out, 'config.json'));
+      const config = readTableConfig(opts.out);
       const rows = readGroundTruthRows(opts.out);
       const ceiling = noiseCeilingOf(rows, config.seeds);
       const seconds = rows.reduce((s, r) => s + r.seconds, 0);

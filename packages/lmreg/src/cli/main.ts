@@ -5,13 +5,14 @@ import { InvalidArgumentError, isLmregError } from '@lmreg/common';
 import { getSpace, listSpaces } from '@lmreg/spaces';
 import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
 
-import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
-import { readConfigFile, resolveSearchConfig, type SearchConfig } from '../config/search-config.js';
+import { paramCountOf, type BackendRequest } from '@lmreg/train';
+import { addSchemaFlags, flagValues } from '../config/schema-flags.js';
+import { readConfigFile, resolveSearchConfig, searchConfigSchema, type SearchConfig } from '../config/search-config.js';
 import { addReportCommand } from '../report/report-command.js';
 import { addEvalCommand } from './eval-command.js';
 import { addGroundTruthCommand } from './ground-truth-command.js';
 import { addTableSearchCommand } from './table-search-command.js';
-import { paramCountOf } from './params.js';
+import { chooseBackend } from './backend-line.js';
 import { createProgressReporter } from './progress.js';
 import { addStandaloneCommand } from './standalone-command.js';
 import { formatSearchSummary } from './summary.js';
@@ -44,84 +45,58 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
 
-  program
+  const search = program
     .command('search')
     .description('train a super-net with and without landmark regularization and report how faithfully it ranks held-out architectures')
-    .option('-c, --config <file>', 'JSON or YAML config file (fields of the search config)')
-    .addOption(new Option('--preset <name>', 'defaults to start from').choices(['tiny', 'small', 'paper']))
-    .option('--space <name>', 'search space (only spaces with a network builder can be trained: nb201)')
-    .addOption(new Option('--sampler <name>', 'path sampler and search (spos: uniform paths + evolution; random; gdas: Gumbel-softmax logits; nao: encoder/predictor/decoder search)').choices(['spos', 'random', 'gdas', 'nao']))
-    .addOption(new Option('--dataset <name>').choices(['fashion-mnist-mini', 'fashion-mnist', 'mnist', 'cifar10']))
-    .option('--data-dir <dir>', 'folder with the data set (then $LMREG_DATA, then /usr/share/datasets)')
-    .option('--epochs <n>', 'super-net epochs', int)
-    .option('--warmup-epochs <n>', 'epochs before the landmark term starts', int)
-    .option('--channels <n>', 'channels C of the super-net', int)
-    .option('--cells <n>', 'cells N per stage', int)
-    .option('--image-size <n>', 'resize images to n x n', int)
-    .option('--train-subset <n>', 'training images used (split in halves: super-net / ranking)', int)
-    .option('--held-out <n>', 'held-out architectures the ranking is measured on', int)
-    .option('--landmarks <n>', 'number of landmark architectures', int)
-    .option('--add-landmarks <file>', 'also use architectures trained alone earlier as landmarks: a standalone.json of `lmreg standalone -o DIR` (or that folder) or a landmark-set file; same recipe as this run')
-    .option('--rounds <t>', 'rounds of the multi-iteration pipeline (after each: top architectures trained alone become landmarks)', int)
-    .option('--round-landmarks <m>', 'landmarks added after each round', int)
-    .option('--lr <x>', 'super-net learning rate (cosine to lrMin)', num)
-    .option('--lambda-max <x>', 'largest weight of the landmark term', num)
-    .option('--pairs <m>', 'landmark pairs per step', int)
-    .option('--rank-every <k>', 'run the landmark term every k steps', int)
-    .option('--ground-truth <dir>', 'finished ground-truth table (lmreg ground-truth): landmarks, held-out architectures and searches come from its rows, nothing is trained alone')
-    .option('--test-subset <n>', 'test images the super-net accuracies are measured on', int)
-    .option('--batch-size <n>', 'super-net batch size', int)
-    .addOption(new Option('--schedule <name>', 'lambda schedule').choices(['constant', 'cosine-increasing', 'cosine-decreasing', 'step-increasing', 'step-decreasing']))
-    .option('--tau <n>', 'distance threshold of diverse landmark selection (Algorithm 1)', int)
-    .addOption(new Option('--selection <name>', 'landmark selection').choices(['diverse', 'random']))
-    .option('--rank-batch-size <n>', 'batch size of the landmark term', int)
-    .option('--budget <n>', 'architectures the final search evaluates on the super-net', int)
-    .option('--no-baseline', 'skip the super-net without landmarks')
-    .option('--seed <n>', 'seed of everything (same seed, same run)', int)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']))
+    .option('-c, --config <file>', 'JSON or YAML config file (fields of the search config)');
+  // Every field of the search config is a flag, derived from its zod schema (names, types, choices, help).
+  const searchFlags = addSchemaFlags(search, searchConfigSchema);
+  search
     .option('--threads <n>', 'threads of the native backend (default: all cores; wasm and cpu use one)', int)
     .option('-o, --out <dir>', 'run directory (default: runs/search-<date>-<time>)')
-    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--resume', 'continue the run in --out from its last checkpoint (its config.json is the base; flags need not be repeated)')
+    .option('--restart', 'discard the run in --out (its own files) and start again')
     .option('--json', 'print result.json instead of the table')
     .option('-q, --quiet', 'no progress output')
+    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
     .action(async (opts: Record<string, unknown>) => {
-      const flags: Record<string, unknown> = {
-        preset: opts['preset'], space: opts['space'], sampler: opts['sampler'], dataset: opts['dataset'],
-        dataDir: opts['dataDir'], epochs: opts['epochs'], warmupEpochs: opts['warmupEpochs'], channels: opts['channels'],
-        cells: opts['cells'], imageSize: opts['imageSize'], trainSubset: opts['trainSubset'], heldOut: opts['heldOut'],
-        seed: opts['seed'], backend: opts['backend'], lr: opts['lr'], rounds: opts['rounds'], roundLandmarks: opts['roundLandmarks'],
-        groundTruth: opts['groundTruth'], testSubset: opts['testSubset'], batchSize: opts['batchSize'],
-        landmarks: { count: opts['landmarks'], tau: opts['tau'], selection: opts['selection'], add: opts['addLandmarks'] },
-        ranking: { lambdaMax: opts['lambdaMax'], pairs: opts['pairs'], every: opts['rankEvery'], schedule: opts['schedule'], batchSize: opts['rankBatchSize'] },
-        search: { budget: opts['budget'] },
-        ...(opts['baseline'] === false ? { compareBaseline: false } : {}),
-      };
+      const flags = flagValues(searchFlags, opts);
+      if (opts['resume'] === true && typeof opts['out'] !== 'string') {
+        throw new InvalidArgumentError('--resume needs the run folder: pass --out <dir> of the run to continue.');
+      }
+      // A resumed run starts from the config it was started with: flags need not be repeated.
+      const stored = opts['resume'] === true ? path.join(path.resolve(String(opts['out'])), 'config.json') : undefined;
       const layers = [
+        ...(stored !== undefined && fs.existsSync(stored) ? [{ source: stored, values: readConfigFile(stored) }] : []),
         ...(typeof opts['config'] === 'string' ? [{ source: opts['config'], values: readConfigFile(opts['config']) }] : []),
         { source: 'command-line flags', values: flags },
       ];
       const config: SearchConfig = resolveSearchConfig(layers);
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await selectBackend(config.backend as BackendRequest, {
-        log: (m) => (quiet ? undefined : io.err(`${m}\n`)),
+      const backend = await chooseBackend(config.backend as BackendRequest, {
+        quiet, verbose: opts['verbose'] === true,
         ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
-      });
-      if (!quiet) io.err(`backend: ${backend.name} (${backend.reason})\n`);
+      }, io);
       const { runSearch } = await import('../search/run-search.js');
       const progress = createProgressReporter({ quiet });
-      if (opts['resume'] === true && typeof opts['out'] !== 'string') {
-        throw new InvalidArgumentError('--resume needs the run folder: pass --out <dir> of the run to continue.');
-      }
       const outDir = path.resolve(typeof opts['out'] === 'string' ? opts['out'] : defaultRunDir());
+      // Ctrl-C: say how to continue (the last finished epoch is checkpointed).
+      const onInterrupt = (): void => {
+        progress.stop();
+        io.err(`\ninterrupted. Continue this run with: lmreg search --out ${JSON.stringify(outDir)} --resume\n`);
+        process.exit(130);
+      };
+      process.once('SIGINT', onInterrupt);
       try {
         const result = await runSearch({
-          config, outDir, resume: opts['resume'] === true,
+          config, outDir, resume: opts['resume'] === true, restart: opts['restart'] === true,
           onProgress: (p) => progress.update(p),
           onMessage: (m) => (quiet ? undefined : io.err(`${m}\n`)),
         });
         progress.stop();
         io.out(opts['json'] === true ? JSON.stringify(result, null, 2) + '\n' : formatSearchSummary(result, outDir));
       } finally {
+        process.removeListener('SIGINT', onInterrupt);
         progress.stop();
       }
     });
@@ -165,8 +140,10 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
 }
 
 /** Runs the CLI; returns the exit code. Typed lmreg errors print their message, not a stack. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const io = { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
+export async function main(
+  argv: readonly string[],
+  io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) },
+): Promise<number> {
   const program = createProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });

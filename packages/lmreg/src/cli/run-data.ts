@@ -1,8 +1,8 @@
 import type { SearchConfig } from '../config/search-config.js';
-import { loadDataset } from '../data/datasets.js';
-import { takeSubset } from '../data/split.js';
-import type { DatasetSplit } from '../data/types.js';
-import type { NetworkShape } from '../search/standalone.js';
+import { loadDataset } from '@lmreg/train';
+import { takeSubset } from '@lmreg/train';
+import type { DatasetSplit } from '@lmreg/train';
+import type { NetworkShape } from '@lmreg/train';
 
 /** The data of a run, built exactly as `runSearch` builds it. */
 export interface RunData {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { selectBackend } from '../backend/select-backend.js';
+import { selectBackend } from '@lmreg/train';
 import { createProgram } from './main.js';
 import type { StandaloneReport } from './standalone-command.js';
 

@@ -4,13 +4,14 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import { type Command, Option } from 'commander';
 
-import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
+import type { BackendRequest } from '@lmreg/train';
 import { resolveSearchConfig, type SearchConfig } from '../config/search-config.js';
-import { defaultAugmentation } from '../data/preprocess.js';
-import { getNetworkBuilder } from '../model/registry.js';
-import { RunDir } from '../run/run-dir.js';
-import { disposeBatches, makeEvalBatches, seedFor, trainStandalone, type StandaloneResult } from '../search/standalone.js';
+import { defaultAugmentation } from '@lmreg/train';
+import { getNetworkBuilder } from '@lmreg/train';
+import { RunDir } from '@lmreg/train';
+import { disposeBatches, makeEvalBatches, seedFor, trainStandalone, type StandaloneResult } from '@lmreg/train';
 import { collect, parseIntFlag, parseNumberFlag, resolveArchitectures } from './arch-list.js';
+import { chooseBackend } from './backend-line.js';
 import { createProgressReporter } from './progress.js';
 import { loadRunData } from './run-data.js';
 
@@ -93,8 +94,10 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
     .option('--threads <n>', 'threads of the native backend (default: all cores)', parseIntFlag)
     .option('-o, --out <dir>', 'folder caching each result in standalone.json')
     .option('--resume', 'reuse the results already in --out and train only the others')
+    .option('--restart', 'discard the results in --out and train everything again')
     .option('--json', 'print JSON instead of the table')
     .option('-q, --quiet', 'no progress output')
+    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
     .action(async (opts: Record<string, unknown>) => {
       const flags: Record<string, unknown> = {
         preset: opts['preset'], space: opts['space'], dataset: opts['dataset'], dataDir: opts['dataDir'],
@@ -116,13 +119,12 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
       if (opts['resume'] === true && typeof opts['out'] !== 'string') {
         throw new InvalidArgumentError('--resume needs the folder of the earlier run: pass --out <dir>.');
       }
-      const run = typeof opts['out'] === 'string' ? RunDir.open(path.resolve(opts['out']), standaloneConfig(config), { resume: opts['resume'] === true }) : undefined;
+      const run = typeof opts['out'] === 'string' ? RunDir.open(path.resolve(opts['out']), standaloneConfig(config), { resume: opts['resume'] === true, restart: opts['restart'] === true }) : undefined;
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await selectBackend(config.backend as BackendRequest, {
-        log: (m) => (quiet ? undefined : io.err(`${m}\n`)),
+      const backend = await chooseBackend(config.backend as BackendRequest, {
+        quiet, verbose: opts['verbose'] === true,
         ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
-      });
-      if (!quiet) io.err(`backend: ${backend.name} (${backend.reason})\n`);
+      }, io);
       const data = await loadRunData(config);
       const augment = config.augment ? defaultAugmentation(config.dataset) : false;
       const cache = run?.readJson<Record<string, StandaloneResult>>('standalone.json') ?? {};
@@ -146,13 +148,14 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
           results.push({ ...result, cached: false });
           if (run !== undefined) {
             cache[key] = result;
-            run.writeJson('standalone.json', cache);
+            run.mergeJson('standalone.json', { [key]: result }); // merged under a lock: another process's entries stay
             run.log({ event: 'standalone', ...result });
           }
         });
       } finally {
         progress.stop();
         disposeBatches(evalBatches);
+        run?.close();
       }
       const report: StandaloneReport = {
         space: space.name,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { writeSyntheticTable } from '../ground-truth/test-support.js';
+import { writeSyntheticTable } from '@lmreg/train/testing';
 import { createProgram } from './main.js';
 import type { TableSearchReport } from './table-search-command.js';
 

@@ -2,9 +2,9 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { getSampler, searchTable, type BenchmarkTable } from '@lmreg/samplers';
 import { Option, type Command } from 'commander';
 
-import { selectBackend, type BackendRequest } from '../backend/select-backend.js';
+import { selectBackend, type BackendRequest } from '@lmreg/train';
 
-import { loadGroundTruthTable } from '../ground-truth/table.js';
+import { loadGroundTruthTable } from '@lmreg/train';
 import { parseIntFlag } from './arch-list.js';
 import type { CliIo } from './standalone-command.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FileFormatError } from '@lmreg/common';
 import type { Command } from 'commander';
 
-import { writeFileAtomic } from '../run/atomic-file.js';
+import { writeFileAtomic } from '@lmreg/train';
 import { resolveChromium, screenshotHtml } from './browser.js';
 import { readReportData, type ReportData } from './report-data.js';
 import { renderReportHtml } from './report-html.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { SEARCH_PRESETS, type SearchConfig } from '../config/search-config.js';
 import type { EpochRecord, SearchResult, VariantResult } from '../search/search-result.js';
-import type { StandaloneResult } from '../search/standalone.js';
+import type { StandaloneResult } from '@lmreg/train';
 
 // Test fixtures of the report tests: run folders shaped like those `lmreg search` writes
 // (`config.json`, `result.json`, `log.jsonl`), with made-up but plausible numbers. Not exported

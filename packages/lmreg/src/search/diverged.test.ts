@@ -5,10 +5,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { selectBackend } from '../backend/select-backend.js';
+import { selectBackend } from '@lmreg/train';
 import { resolveSearchConfig } from '../config/search-config.js';
-import { loadCheckpoint } from '../run/checkpoint.js';
-import { DivergedError } from '../supernet/train-supernet.js';
+import { loadCheckpoint } from '@lmreg/train';
+import { DivergedError } from '@lmreg/train';
 import { runSearch } from './run-search.js';
 
 // A NaN/infinite loss must stop the search with DivergedError naming the epoch, the step and the

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { resolveSearchConfig } from '../config/search-config.js';
-import { writeSyntheticTable } from '../ground-truth/test-support.js';
+import { writeSyntheticTable } from '@lmreg/train/testing';
 import { readExtraLandmarks } from './extra-landmarks.js';
 import { runSearch } from './run-search.js';
 

@@ -5,7 +5,7 @@ import { FileFormatError } from '@lmreg/common';
 import { LANDMARK_SET_FORMAT, LandmarkSet } from '@lmreg/core';
 import type { SearchSpace } from '@lmreg/spaces';
 
-import type { StandaloneResult } from './standalone.js';
+import type { StandaloneResult } from '@lmreg/train';
 
 /**
  * Reads architectures trained alone earlier, to be added as landmarks at the start of a search

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { loadCheckpoint } from '../run/checkpoint.js';
+import { loadCheckpoint } from '@lmreg/train';
 
 // Runs the real CLI (dist/cli.js, built before tests by turbo) in child processes on the cpu
 // backend: an uninterrupted run, and a run killed with SIGKILL in the middle of an epoch then

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { resolveSearchConfig } from '../config/search-config.js';
-import { loadCheckpoint } from '../run/checkpoint.js';
+import { loadCheckpoint } from '@lmreg/train';
 import { runSearch } from './run-search.js';
 
 beforeAll(async () => {

@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { resolveSearchConfig } from '../config/search-config.js';
-import { loadGroundTruthTable } from '../ground-truth/table.js';
-import { writeSyntheticTable } from '../ground-truth/test-support.js';
+import { loadGroundTruthTable } from '@lmreg/train';
+import { writeSyntheticTable } from '@lmreg/train/testing';
 import { runSearch } from './run-search.js';
 
 const nb201 = getSpace<Nb201Arch>('nb201');

@@ -6,21 +6,21 @@ import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { SearchConfig } from '../config/search-config.js';
-import { createBatcher } from '../data/batcher.js';
-import { loadDataset } from '../data/datasets.js';
-import { defaultAugmentation } from '../data/preprocess.js';
-import { splitTrain, takeSubset } from '../data/split.js';
-import type { DatasetSplit } from '../data/types.js';
-import type { GroundTruthTable } from '../ground-truth/table.js';
-import { getNetworkBuilder } from '../model/registry.js';
-import { evaluate } from '../model/train-step.js';
-import { cosineLr } from '../optim/schedule.js';
-import { createSgd } from '../optim/sgd.js';
-import { RunDir } from '../run/run-dir.js';
-import { createSupernetTrainer } from '../supernet/train-supernet.js';
+import { createBatcher } from '@lmreg/train';
+import { loadDataset } from '@lmreg/train';
+import { defaultAugmentation } from '@lmreg/train';
+import { splitTrain, takeSubset } from '@lmreg/train';
+import type { DatasetSplit } from '@lmreg/train';
+import type { GroundTruthTable } from '@lmreg/train';
+import { getNetworkBuilder } from '@lmreg/train';
+import { evaluate } from '@lmreg/train';
+import { cosineLr } from '@lmreg/train';
+import { createSgd } from '@lmreg/train';
+import { RunDir } from '@lmreg/train';
+import { createSupernetTrainer } from '@lmreg/train';
 import { readExtraLandmarks } from './extra-landmarks.js';
 import type { EpochRecord, RoundRecord, SearchProgress, SearchResult, VariantResult } from './search-result.js';
-import { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone, type NetworkShape, type StandaloneResult } from './standalone.js';
+import { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone, type NetworkShape, type StandaloneResult } from '@lmreg/train';
 import { createRunSampler, proposeOnSupernet, searchSupernet, type SearchContext } from './supernet-search.js';
 import { openTable, tableResult } from './table-truth.js';
 
@@ -31,6 +31,8 @@ export interface SearchJobOptions {
   readonly outDir: string;
   /** Continue the run in `outDir` from its last checkpoint. */
   readonly resume?: boolean;
+  /** Discard the run in `outDir` (its own files only) and start again. */
+  readonly restart?: boolean;
   readonly onProgress?: (progress: SearchProgress) => void;
   readonly onMessage?: (message: string) => void;
 }
@@ -47,7 +49,6 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
   const { config } = options;
   const say = options.onMessage ?? (() => undefined);
   const started = performance.now();
-  const run = RunDir.open(options.outDir, config, { resume: options.resume ?? false });
   const space = getSpace(config.space) as SearchSpace<unknown>;
   getNetworkBuilder(space.name); // fail early with the list of spaces that have a builder
   if (space.name.startsWith('depth')) {
@@ -82,6 +83,11 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
     );
   }
 
+  // Everything that can be refused has been checked: only now does the folder become a run (a search
+  // that fails at start leaves no config.json behind that would block the corrected rerun).
+  const run = RunDir.open(options.outDir, config, { resume: options.resume ?? false, restart: options.restart ?? false });
+  for (const note of run.notes) say(note);
+  run.log({ event: 'data', dataset: config.dataset, dir: dataset.source.dir }); // the folder actually read
   // Architectures: landmarks (Algorithm 1 or uniform) and held-out ones, distinct by key.
   const archRng = createRng(config.seed);
   const landmarkArchs =
@@ -102,6 +108,8 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
   // Ground truth: every landmark and held-out architecture trained alone (cached per key) or looked up.
   const evalBatches = makeEvalBatches(test, 256);
   try {
+    // Per-architecture results are merged into standalone.json under a lock: two processes on one
+    // folder never lose each other's entries.
     const cache = run.readJson<Record<string, StandaloneResult>>('standalone.json') ?? {};
     for (const e of extra) cache[e.result.key] ??= e.result; // their recorded accuracy, not retrained
     const trainAlone = (arch: unknown, role: string, label: string): StandaloneResult => {
@@ -113,7 +121,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
         onStep: (done, total) => options.onProgress?.({ phase: 'standalone', label, done, total }),
       });
       cache[key] = result;
-      run.writeJson('standalone.json', cache);
+      Object.assign(cache, run.mergeJson('standalone.json', { [key]: result }));
       run.log({ event: 'standalone', role, ...result });
       return result;
     };
@@ -139,6 +147,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
         landmarkArchs, landmarkTruth: landmarks.map((l) => l.accuracy),
         heldOutArchs, heldOutTruth: heldOut.map((h) => h.accuracy),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        say,
       });
       run.writeJson(`variant-${name}.json`, result);
       variants.push(result);
@@ -155,6 +164,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
     return result;
   } finally {
     disposeBatches(evalBatches);
+    run.close();
   }
 }
 
@@ -182,6 +192,7 @@ interface VariantContext extends SearchContext {
   heldOutArchs: readonly unknown[];
   heldOutTruth: readonly number[];
   onProgress?: (progress: SearchProgress) => void;
+  say: (message: string) => void;
 }
 
 /**
@@ -236,7 +247,14 @@ async function runVariant(o: VariantContext): Promise<VariantResult> {
   });
   try {
     const restored = trainer.restore();
+    if (restored?.warning !== undefined) o.say(restored.warning);
     const saved = ((restored?.extra as { rounds?: RoundRecord[] } | undefined)?.rounds ?? []).slice();
+    // Records logged after the checkpoint the run resumes from (the previous one, when the newest was
+    // damaged) are redone: drop them so that no epoch or round is logged twice.
+    const resumedEpochs = trainer.epochsDone;
+    o.run.dropLogRecords(
+      (r) => r['variant'] === name && ((r['event'] === 'epoch' && Number(r['epoch']) >= resumedEpochs) || (r['event'] === 'round' && Number(r['round']) >= saved.length)),
+    );
     const records = await runRounds({
       rounds: config.rounds, perRound: config.roundLandmarks, space, exclude: o.heldOutArchs, done: saved,
       ...(term === undefined ? {} : { term }),

@@ -1,6 +1,6 @@
 import type { RoundRecord as CoreRoundRecord } from '@lmreg/core';
 
-import type { StandaloneResult } from './standalone.js';
+import type { StandaloneResult } from '@lmreg/train';
 
 /** Progress of a long phase, for progress bars. */
 export interface SearchProgress {

@@ -3,11 +3,11 @@ import { getSampler, getSamplerDefinition, type Sampler } from '@lmreg/samplers'
 import type { RestrictedSpace, SearchSpace } from '@lmreg/spaces';
 
 import type { SearchConfig } from '../config/search-config.js';
-import type { GroundTruthTable } from '../ground-truth/table.js';
-import type { Network } from '../model/network.js';
-import { evaluate, type LabelledBatch } from '../model/train-step.js';
+import type { GroundTruthTable } from '@lmreg/train';
+import type { Network } from '@lmreg/train';
+import { evaluate, type LabelledBatch } from '@lmreg/train';
 import type { SamplerSearchResult } from './search-result.js';
-import type { StandaloneResult } from './standalone.js';
+import type { StandaloneResult } from '@lmreg/train';
 
 /**
  * A fresh sampler of `config.sampler` from the registry, with the options its definition derives

@@ -2,8 +2,8 @@ import { InvalidArgumentError } from '@lmreg/common';
 import type { SearchSpace } from '@lmreg/spaces';
 
 import type { SearchConfig } from '../config/search-config.js';
-import { loadGroundTruthTable, type GroundTruthTable } from '../ground-truth/table.js';
-import type { StandaloneResult } from './standalone.js';
+import { loadGroundTruthTable, type GroundTruthTable } from '@lmreg/train';
+import type { StandaloneResult } from '@lmreg/train';
 
 /** Opens the run's ground-truth table and checks that it fits the run (space, classes). */
 export function openTable(config: SearchConfig, space: SearchSpace<unknown>, classes: number): GroundTruthTable {

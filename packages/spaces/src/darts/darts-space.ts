@@ -1,5 +1,6 @@
 import { InvalidArchitectureError, type Rng } from '@lmreg/common';
 
+import { describeValue, readArrayInput } from '../registry/describe-value.js';
 import { hamming, type SearchSpace } from '../registry/search-space.js';
 import { formatDartsGenotype, parseDartsGenotype } from './genotype-format.js';
 import {
@@ -39,10 +40,8 @@ function encode(a: DartsGenotype): number[] {
   return out;
 }
 
-function decode(vector: readonly number[]): DartsGenotype {
-  if (!Array.isArray(vector)) {
-    throw new InvalidArchitectureError(DARTS_SPACE_NAME, `decode expects an array of ${BOUNDS.length} integers, got ${vector === null ? 'null' : typeof vector}.`);
-  }
+function decode(input: readonly number[]): DartsGenotype {
+  const vector = readArrayInput(DARTS_SPACE_NAME, input, `decode's input (an array of ${BOUNDS.length} integers)`);
   if (vector.length !== BOUNDS.length) {
     throw new InvalidArchitectureError(
       DARTS_SPACE_NAME,
@@ -57,7 +56,7 @@ function decode(vector: readonly number[]): DartsGenotype {
       if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= bound) {
         throw new InvalidArchitectureError(
           DARTS_SPACE_NAME,
-          `encoding[${q}] (${describePosition(q)}) is ${String(x)}; it must be an integer in [0, ${bound}).`,
+          `encoding[${q}] (${describePosition(q)}) is ${describeValue(x)}; it must be an integer in [0, ${bound}).`,
         );
       }
     }

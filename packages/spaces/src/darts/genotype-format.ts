@@ -1,5 +1,6 @@
 import { InvalidArchitectureError } from '@lmreg/common';
 
+import { describeValue } from '../registry/describe-value.js';
 import {
   DARTS_CONCAT,
   DARTS_NODES,
@@ -215,7 +216,7 @@ export function toDartsGenotype(g: DartsLikeGenotype): DartsGenotype {
     ['reduce', g.reduceConcat],
   ] as const) {
     if (concat !== undefined && (!Array.isArray(concat) || concat.length !== 4 || concat.some((s, i) => s !== DARTS_CONCAT[i]))) {
-      fail(`${cell}_concat is ${Array.isArray(concat) ? `[${concat.join(', ')}]` : String(concat)}; the DARTS search space always concatenates nodes [2, 3, 4, 5].`);
+      fail(`${cell}_concat is ${Array.isArray(concat) ? `[${concat.map(describeValue).join(', ')}]` : describeValue(concat)}; the DARTS search space always concatenates nodes [2, 3, 4, 5].`);
     }
   }
   return copyDartsGenotype(assertDartsGenotype({ normal: g.normal, reduce: g.reduce }));

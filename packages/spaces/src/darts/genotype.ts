@@ -1,5 +1,7 @@
 import { InvalidArchitectureError } from '@lmreg/common';
 
+import { describeValue } from '../registry/describe-value.js';
+
 /** Registry name of the DARTS space. */
 export const DARTS_SPACE_NAME = 'darts';
 
@@ -107,14 +109,14 @@ export function assertDartsGenotype(value: unknown): DartsGenotype {
       if (!isDartsOp(op)) {
         throw new InvalidArchitectureError(
           DARTS_SPACE_NAME,
-          `${where} has op ${JSON.stringify(op) ?? String(op)}, which is not a DARTS op; use one of ${DARTS_OPS.join(', ')}.`,
+          `${where} has op ${describeValue(op)}, which is not a DARTS op; use one of ${DARTS_OPS.join(', ')}.`,
         );
       }
       const bound = Math.floor(i / 2) + 2;
       if (typeof input !== 'number' || !Number.isInteger(input) || input < 0 || input >= bound) {
         throw new InvalidArchitectureError(
           DARTS_SPACE_NAME,
-          `${where} reads input ${String(input)}; node ${Math.floor(i / 2)} can only read states 0..${bound - 1}.`,
+          `${where} reads input ${describeValue(input)}; node ${Math.floor(i / 2)} can only read states 0..${bound - 1}.`,
         );
       }
     });

@@ -1,5 +1,6 @@
 import { InvalidArchitectureError } from '@lmreg/common';
 
+import { describeValue } from '../registry/describe-value.js';
 import { assertDartsGenotype, DARTS_SPACE_NAME, type DartsGenotype, type DartsOp, type DartsPair } from './genotype.js';
 import { describePy, parsePythonLiteral, type PyValue } from './python-literal.js';
 
@@ -53,7 +54,7 @@ export function dartsFromNaslibCompact(compact: NaslibCompact | string): DartsGe
       if (!Array.isArray(pair) || pair.length !== 2) fail(`${name} pair ${i} must be an (input, op) pair.`);
       const [input, opIndex] = pair as unknown[];
       const op = typeof opIndex === 'number' && Number.isInteger(opIndex) ? NASLIB_NB301_OPS[opIndex] : undefined;
-      if (op === undefined) fail(`${name} pair ${i} has op index ${String(opIndex)}; NASLib's are 0..6 (${NASLIB_NB301_OPS.join(', ')}).`);
+      if (op === undefined) fail(`${name} pair ${i} has op index ${describeValue(opIndex)}; NASLib's are 0..6 (${NASLIB_NB301_OPS.join(', ')}).`);
       return [op, input as number];
     });
   });

@@ -1,5 +1,6 @@
 import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 
+import { describeValue } from '../registry/describe-value.js';
 import { DARTS_SPACE_NAME, describePair, type DartsLikeGenotype } from './genotype.js';
 
 /** Network settings for {@link dartsParamCount}. */
@@ -75,7 +76,7 @@ export const DARTS_PARAM_COUNT_OPS: readonly string[] = Object.freeze([
 
 function positiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(`dartsParamCount: ${name} must be a positive integer, got ${String(value)}.`);
+    throw new InvalidArgumentError(`dartsParamCount: ${name} must be a positive integer, got ${describeValue(value)}.`);
   }
   return value;
 }
@@ -100,12 +101,12 @@ function checkCell(g: DartsLikeGenotype, cell: 'normal' | 'reduce'): CheckedCell
     if (typeof op !== 'string' || opParams(op, 2, 1) === undefined) {
       throw new InvalidArchitectureError(
         DARTS_SPACE_NAME,
-        `${where} uses op ${JSON.stringify(op) ?? String(op)}, which DARTS' NetworkCIFAR cannot build; countable ops: ${DARTS_PARAM_COUNT_OPS.join(', ')}.`,
+        `${where} uses op ${describeValue(op)}, which DARTS' NetworkCIFAR cannot build; countable ops: ${DARTS_PARAM_COUNT_OPS.join(', ')}.`,
       );
     }
     const bound = Math.floor(i / 2) + 2;
     if (typeof input !== 'number' || !Number.isInteger(input) || input < 0 || input >= bound) {
-      throw new InvalidArchitectureError(DARTS_SPACE_NAME, `${where} reads input ${String(input)}; it must be in 0..${bound - 1}.`);
+      throw new InvalidArchitectureError(DARTS_SPACE_NAME, `${where} reads input ${describeValue(input)}; it must be in 0..${bound - 1}.`);
     }
     out.push([op, input]);
   });

@@ -8,6 +8,8 @@
  */
 import { InvalidArchitectureError } from '@lmreg/common';
 
+import { describeValue } from '../registry/describe-value.js';
+
 /** A parsed Python literal. `at` is the character offset where the value starts. */
 export type PyValue =
   | { readonly kind: 'int'; readonly value: number; readonly at: number }
@@ -33,6 +35,9 @@ type Token =
 const MAX_DEPTH = 32;
 const MAX_LENGTH = 1_000_000;
 const PUNCT = new Set(['(', ')', '[', ']', '{', '}', ',', '=', ':', '.']);
+const INTEGER = /[-+]?[0-9][0-9_]*/y;
+const NAME_START = /[A-Za-z_]/;
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 /** Short human-readable description of a value, for error messages. */
 export function describePy(v: PyValue): string {
@@ -72,18 +77,28 @@ function tokenize(text: string, space: string): Token[] {
       const triple = text.startsWith(c.repeat(3), i);
       const close = triple ? c.repeat(3) : c;
       i += close.length;
+      // Jump from one special character (quote, backslash, line break) to the next: linear time.
+      const special = c === "'" ? /['\\\n]/g : /["\\\n]/g;
       let value = '';
       for (;;) {
-        if (i >= n) fail(space, `unterminated string starting at character ${at}; close it with ${close}.`);
-        if (text.startsWith(close, i)) {
-          i += close.length;
-          break;
-        }
+        special.lastIndex = i;
+        const m = special.exec(text);
+        if (m === null) fail(space, `unterminated string starting at character ${at}; close it with ${close}.`);
+        const j = m.index;
+        value += text.slice(i, j);
+        i = j;
         const ch = text[i] as string;
-        if (!triple && ch === '\n') fail(space, `string starting at character ${at} runs past the end of its line.`);
-        if (ch === '\\' && i + 1 < n) {
+        if (ch === '\n') {
+          if (!triple) fail(space, `string starting at character ${at} runs past the end of its line.`);
+          value += ch;
+          i++;
+        } else if (ch === '\\') {
+          if (i + 1 >= n) fail(space, `unterminated string starting at character ${at}; close it with ${close}.`);
           value += text[i + 1] as string;
           i += 2;
+        } else if (text.startsWith(close, i)) {
+          i += close.length;
+          break;
         } else {
           value += ch;
           i++;
@@ -92,18 +107,20 @@ function tokenize(text: string, space: string): Token[] {
       tokens.push({ type: 'str', value, at });
     } else if ((c >= '0' && c <= '9') || ((c === '-' || c === '+') && /[0-9]/.test(text[i + 1] ?? ''))) {
       const at = i;
-      const m = /^[-+]?[0-9][0-9_]*/.exec(text.slice(i, i + 40)) as RegExpExecArray;
-      const raw = m[0];
+      INTEGER.lastIndex = i;
+      const raw = (INTEGER.exec(text) as RegExpExecArray)[0];
       i += raw.length;
       if (/^[.eExXoObBjJ]/.test(text[i] ?? '')) {
         fail(space, `number at character ${at} is not a plain integer; genotypes use integer node indices.`);
       }
+      if (raw.length > 40) fail(space, `integer at character ${at} is too large.`);
       const value = Number(raw.replace(/_/g, ''));
       if (!Number.isSafeInteger(value)) fail(space, `integer ${raw} at character ${at} is too large.`);
       tokens.push({ type: 'int', value, at });
-    } else if (/[A-Za-z_]/.test(c)) {
+    } else if (NAME_START.test(c)) {
       const at = i;
-      while (i < n && /[A-Za-z0-9_]/.test(text[i] as string)) i++;
+      NAME.lastIndex = i;
+      i += (NAME.exec(text) as RegExpExecArray)[0].length;
       tokens.push({ type: 'name', value: text.slice(at, i), at });
     } else if (PUNCT.has(c)) {
       tokens.push({ type: 'punct', value: c, at: i });
@@ -240,13 +257,15 @@ class Parser {
   callArguments(name: string, at: number, depth: number): PyValue {
     const args: PyValue[] = [];
     const kwargs: (readonly [string, PyValue])[] = [];
+    const seen = new Set<string>(); // a Set, not a scan of kwargs: linear in the number of keywords
     while (!this.isPunct(')')) {
       const t = this.peek();
       if (t.type === 'name' && this.isPunct('=', 1)) {
         this.skip(2);
-        if (kwargs.some(([k]) => k === t.value)) {
+        if (seen.has(t.value)) {
           fail(this.space, `keyword '${t.value}' given twice in ${name}(...) (character ${t.at}).`);
         }
+        seen.add(t.value);
         kwargs.push([t.value, this.value(depth + 1)]);
       } else {
         if (kwargs.length > 0) {
@@ -292,7 +311,7 @@ export type PyTopLevel =
  * `InvalidArchitectureError(space, ...)` naming the character offset of the first problem.
  */
 export function parsePythonLiteral(text: string, space: string): PyTopLevel {
-  if (typeof text !== 'string') fail(space, `expected a genotype string, got ${text === null ? 'null' : typeof text}.`);
+  if (typeof text !== 'string') fail(space, `expected a genotype string, got ${describeValue(text)}.`);
   if (text.length > MAX_LENGTH) fail(space, `text is ${text.length} characters long; a genotype is far shorter.`);
   const parser = new Parser(tokenize(text, space), space);
   if (parser.atEnd()) fail(space, 'the text is empty; expected a genotype such as Genotype(normal=[...], ...).');
@@ -309,13 +328,15 @@ export function parsePythonLiteral(text: string, space: string): PyTopLevel {
   if (bareKeywords || (parser.peek().type === 'name' && parser.isPunct('=', 1))) {
     // Bare keyword arguments: reuse the call reader with a synthetic closing parenthesis.
     const kwargs: (readonly [string, PyValue])[] = [];
+    const seen = new Set<string>();
     while (!parser.atEnd()) {
       const t = parser.next();
       if (t.type !== 'name' || !parser.isPunct('=')) {
         fail(space, `expected 'keyword=value' at character ${t.at} but found ${describeToken(t)}.`);
       }
       parser.next();
-      if (kwargs.some(([k]) => k === t.value)) fail(space, `keyword '${t.value}' given twice (character ${t.at}).`);
+      if (seen.has(t.value)) fail(space, `keyword '${t.value}' given twice (character ${t.at}).`);
+      seen.add(t.value);
       kwargs.push([t.value, parser.value(1)]);
       if (parser.isPunct(',')) parser.next();
       else if (!parser.atEnd()) {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@lmreg/common';
 
+import { describeValue } from '../registry/describe-value.js';
 import { DARTS_NODES, DARTS_OPS } from './genotype.js';
 
 /**
@@ -50,7 +51,7 @@ export function dartsSpaceSize(rule: DartsCountingRule = 'encoding'): bigint {
         break;
       default:
         throw new InvalidArgumentError(
-          `dartsSpaceSize: unknown counting rule '${String(rule)}'; use 'encoding', 'isomorphism', 'darts-paper' or 'landmark-paper'.`,
+          `dartsSpaceSize: unknown counting rule ${describeValue(rule)}; use 'encoding', 'isomorphism', 'darts-paper' or 'landmark-paper'.`,
         );
     }
   }

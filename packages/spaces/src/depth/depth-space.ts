@@ -1,6 +1,7 @@
 import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 import type { Rng } from '@lmreg/common';
 
+import { describeValue, readArrayInput } from '../registry/describe-value.js';
 import { hamming } from '../registry/search-space.js';
 import type { SearchSpace } from '../registry/search-space.js';
 
@@ -91,11 +92,7 @@ export function depthDecoderBlocks(a: DepthArch): readonly DepthBlock[] {
 const EDGE_INDEX: ReadonlyMap<string, number> = new Map(DEPTH_EDGE_OPS.map((op, i) => [op, i]));
 const UPSAMPLE_INDEX: ReadonlyMap<string, number> = new Map(DEPTH_UPSAMPLE_OPS.map((op, i) => [op, i]));
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (value === null || value === undefined || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? `an array of length ${value.length}` : 'an object';
-}
+const show = describeValue;
 
 function edgeName(k: number): string {
   const e = DEPTH_EDGES[k];
@@ -168,17 +165,18 @@ export function createDepthSpace(variant: DepthVariant): DepthSpace {
     return out;
   };
 
-  const decode = (vector: readonly number[]): DepthArch => {
-    if (!Array.isArray(vector)) fail(`decode needs an array of ${encodingBounds.length} integers, got ${show(vector)}.`);
-    if (vector.length !== encodingBounds.length) {
-      fail(`decode needs ${encodingBounds.length} integers (${perBlock} per block x ${blocks}), got ${vector.length}.`);
+  const decode = (input: readonly number[]): DepthArch => {
+    const values = readArrayInput(name, input, `decode's input (an array of ${encodingBounds.length} integers)`);
+    if (values.length !== encodingBounds.length) {
+      fail(`decode needs ${encodingBounds.length} integers (${perBlock} per block x ${blocks}), got ${values.length}.`);
     }
-    vector.forEach((x: unknown, i) => {
+    const vector = values as number[];
+    values.forEach((x: unknown, i) => {
       const bound = encodingBounds[i] as number;
       if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= bound) {
         const k = i % perBlock;
         const what = k < DEPTH_EDGES.length ? `edge ${edgeName(k)}` : 'upsampling';
-        fail(`position ${i} (block ${Math.floor(i / perBlock) + 1}, ${what}) is ${String(x)}; it must be an integer in [0, ${bound}).`);
+        fail(`position ${i} (block ${Math.floor(i / perBlock) + 1}, ${what}) is ${show(x)}; it must be an integer in [0, ${bound}).`);
       }
     });
     const out: DepthBlock[] = [];

@@ -1,6 +1,7 @@
 import type { Rng } from '@lmreg/common';
 import { InvalidArchitectureError } from '@lmreg/common';
 
+import { readArrayInput } from '../registry/describe-value.js';
 import type { SearchSpace } from '../registry/search-space.js';
 import { hamming } from '../registry/search-space.js';
 import { cellTable, NB101_CELL_COUNT } from './nb101-enumerate.js';
@@ -55,12 +56,11 @@ function encodePacked(packed: number): number[] {
   return v;
 }
 
-function decodeVector(vector: readonly number[]): Nb101Arch {
+function decodeVector(input: readonly number[]): Nb101Arch {
   const fail = (message: string): never => {
     throw new InvalidArchitectureError(NB101_NAME, message);
   };
-  if (!Array.isArray(vector))
-    fail(`decode needs an array of ${ENCODING_LENGTH} integers, got ${describeValue(vector)}.`);
+  const vector = readArrayInput(NB101_NAME, input, `decode's input (an array of ${ENCODING_LENGTH} integers)`);
   if (vector.length !== ENCODING_LENGTH) {
     fail(`an nb101 encoding has ${ENCODING_LENGTH} entries (21 edge bits, 5 operation indices), got ${vector.length}.`);
   }

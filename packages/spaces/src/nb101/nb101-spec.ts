@@ -1,5 +1,7 @@
 import { InvalidArchitectureError } from '@lmreg/common';
 
+import { describeValue } from '../registry/describe-value.js';
+
 /** Registry name of the NAS-Bench-101 space. */
 export const NB101_NAME = 'nb101';
 
@@ -59,15 +61,7 @@ export interface Graph {
   readonly labels: number[];
 }
 
-/** `value` in a short, never-throwing form for error messages. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return `a value of type ${typeof value}`;
-}
+export { describeValue };
 
 function fail(message: string): never {
   throw new InvalidArchitectureError(NB101_NAME, message);

@@ -1,5 +1,7 @@
 import { InvalidArchitectureError } from '@lmreg/common';
 
+import { describeValue, readArrayInput } from '../registry/describe-value.js';
+
 /** Registry name of the NAS-Bench-201 space. */
 export const NB201_SPACE_NAME = 'nb201';
 
@@ -52,19 +54,14 @@ export function makeNb201Arch(ops: readonly Nb201Op[]): Nb201Arch {
  * `InvalidArchitectureError` naming the bad edge otherwise.
  */
 export function nb201OpIndices(a: unknown): number[] {
-  if (!Array.isArray(a)) {
+  const ops = readArrayInput(NB201_SPACE_NAME, a, 'an architecture (an array of 6 op names, one per edge)');
+  if (ops.length !== 6) {
     throw new InvalidArchitectureError(
       NB201_SPACE_NAME,
-      `an architecture is an array of 6 op names (one per edge), got ${describeValue(a)}.`,
+      `an architecture has exactly 6 edges (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2), got ${ops.length} entries.`,
     );
   }
-  if (a.length !== 6) {
-    throw new InvalidArchitectureError(
-      NB201_SPACE_NAME,
-      `an architecture has exactly 6 edges (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2), got ${a.length} entries.`,
-    );
-  }
-  return a.map((op: unknown, k) => {
+  return ops.map((op: unknown, k) => {
     const i = nb201OpIndex(op);
     if (i < 0) {
       throw new InvalidArchitectureError(
@@ -100,9 +97,4 @@ export function edgeName(k: number): string {
   return e === undefined ? `#${k}` : `${e[0]}<-${e[1]}`;
 }
 
-/** Short, safe description of an arbitrary value for error messages. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (value === null || value === undefined || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? `an array of length ${value.length}` : 'an object';
-}
+export { describeValue };

@@ -1,6 +1,7 @@
 import { InvalidArchitectureError } from '@lmreg/common';
 import type { Rng } from '@lmreg/common';
 
+import { readArrayInput } from '../registry/describe-value.js';
 import { hamming } from '../registry/search-space.js';
 import type { SearchSpace } from '../registry/search-space.js';
 import {
@@ -125,11 +126,11 @@ export function nb201Key(a: Nb201Arch): string {
 }
 
 function decodeNb201(vector: readonly number[]): Nb201Arch {
-  if (!Array.isArray(vector)) fail(`decode needs an array of 6 op indices in [0, 5), got ${describeValue(vector)}.`);
-  if (vector.length !== 6) fail(`decode needs exactly 6 op indices (one per edge), got ${vector.length}.`);
-  const ops = vector.map((x: unknown, k) => {
+  const values = readArrayInput(NB201_SPACE_NAME, vector, 'decode\'s input (an array of 6 op indices in [0, 5))');
+  if (values.length !== 6) fail(`decode needs exactly 6 op indices (one per edge), got ${values.length}.`);
+  const ops = values.map((x: unknown, k) => {
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= NB201_OPS.length) {
-      fail(`edge ${edgeName(k)} has op index ${String(x)}; it must be an integer in [0, ${NB201_OPS.length}).`);
+      fail(`edge ${edgeName(k)} has op index ${describeValue(x)}; it must be an integer in [0, ${NB201_OPS.length}).`);
     }
     return NB201_OPS[x] as Nb201Op;
   });

@@ -1,6 +1,7 @@
 /**
  * The shared contract every registered search space passes. A space added to BUILTIN_SPACES is
- * picked up here automatically.
+ * picked up here automatically. Hostile inputs (holes, exotic values, huge strings) are fuzzed in
+ * space-contract-fuzz.test.ts, also for every registered space.
  */
 import { createRng, InvalidArchitectureError, LmregError } from '@lmreg/common';
 import { fc } from '@fast-check/vitest';

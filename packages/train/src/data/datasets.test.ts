@@ -66,7 +66,11 @@ describe('dataset lookup', () => {
     for (const d of [a, b, c]) writeIdxSet(join(d, 'mnist'));
     const base = { systemDirs: [join(c, 'mnist')] };
     expect(findDataset('mnist', { ...base, dataDir: a, env: { LMREG_DATA: b } })).toBe(join(a, 'mnist'));
-    expect(findDataset('mnist', { ...base, dataDir: join(root, 'empty'), env: { LMREG_DATA: b } })).toBe(join(b, 'mnist'));
+    // An explicit --data-dir that holds nothing is refused, never passed over for $LMREG_DATA (issue 18).
+    expect(() => findDataset('mnist', { ...base, dataDir: join(root, 'empty'), env: { LMREG_DATA: b } })).toThrow(
+      /--data-dir .*empty does not exist, so it cannot hold the MNIST data set .*drop it to use \$LMREG_DATA/s,
+    );
+    expect(findDataset('mnist', { ...base, env: { LMREG_DATA: b } })).toBe(join(b, 'mnist'));
     expect(findDataset('mnist', { ...base, env: NO_ENV })).toBe(join(c, 'mnist'));
   });
 
@@ -80,7 +84,8 @@ describe('dataset lookup', () => {
     }
     expect(error).toBeInstanceOf(FileFormatError);
     const message = (error as Error).message;
-    for (const c of datasetSearchPath('fashion-mnist', options)) expect(message).toContain(c.dir);
+    for (const c of datasetSearchPath('fashion-mnist', options).filter((x) => x.origin === '--data-dir')) expect(message).toContain(c.dir);
+    expect(message).toMatch(/--data-dir .*void-1 does not exist/);
     expect(message).toContain('apt-get install dataset-fashion-mnist');
     expect(message).toContain('train-images-idx3-ubyte');
   });

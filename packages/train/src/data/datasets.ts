@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { FileFormatError, NotRegisteredError } from '@lmreg/common';
+import { FileFormatError, InvalidArgumentError, NotRegisteredError } from '@lmreg/common';
 
 import { CIFAR10_FOLDER, CIFAR10_HINT, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, readCifar10 } from './cifar10.js';
 import { embeddedDataDir, thisModulePath } from './embedded.js';
@@ -200,6 +200,27 @@ function holdsDataset(name: DatasetName, dir: string): boolean {
 export function findDataset(name: DatasetName, options: LoadDatasetOptions = {}): string {
   const info = getDatasetInfo(name);
   const candidates = datasetSearchPath(name, options);
+  const wanted =
+    name === 'cifar10'
+      ? `${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')}`
+      : `${IDX_FILES.trainImages[0]}[.gz] and the other three *-ubyte[.gz] files`;
+  const given = options.dataDir;
+  if (given !== undefined && given !== '') {
+    // An explicit folder is used or refused, never silently passed over for another one.
+    if (info.embedded) {
+      throw new InvalidArgumentError(
+        `--data-dir does not apply to ${name}: it is embedded in @lmreg/train. Drop --data-dir, or pass the full data set (e.g. --dataset fashion-mnist) to read it from ${given}.`,
+      );
+    }
+    const own = candidates.filter((c) => c.origin === '--data-dir');
+    const hit = own.find((c) => holdsDataset(name, c.dir));
+    if (hit !== undefined) return hit.dir;
+    throw new FileFormatError(
+      undefined,
+      `--data-dir ${given} ${existsSync(given) ? 'does not hold' : 'does not exist, so it cannot hold'} the ${info.title} data set (${wanted}); looked in:\n` +
+        `${own.map((c) => `  ${c.dir}`).join('\n')}\nPoint --data-dir at the folder with these files, or drop it to use $LMREG_DATA or the system folder. ${info.hint}`,
+    );
+  }
   const found = candidates.find((c) => holdsDataset(name, c.dir));
   if (found !== undefined) return found.dir;
   if (info.embedded) {
@@ -210,10 +231,6 @@ export function findDataset(name: DatasetName, options: LoadDatasetOptions = {})
         : `expected ${IDX_FILES.trainImages[0]}.gz and the other three *-ubyte.gz files in ${candidates[0].dir}`;
     throw new FileFormatError(undefined, `cannot find the embedded ${info.title} data set: ${where}. ${info.hint}`);
   }
-  const wanted =
-    name === 'cifar10'
-      ? `${[...CIFAR10_TRAIN_FILES, ...CIFAR10_TEST_FILES].join(', ')}`
-      : `${IDX_FILES.trainImages[0]}[.gz] and the other three *-ubyte[.gz] files`;
   const places =
     candidates.length === 0
       ? '  (nowhere: no --data-dir given, $LMREG_DATA unset, no system folder)'

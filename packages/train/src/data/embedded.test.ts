@@ -70,7 +70,9 @@ describe('fashion-mnist-mini (embedded in @lmreg/train)', () => {
     expect([info.embedded, info.trainSize, info.testSize, info.classes[9]]).toEqual([true, 6000, 1000, 'Ankle boot']);
     const expected = [{ origin: 'embedded', dir: embeddedDataDir(FASHION_MNIST_MINI_FOLDER) }];
     expect(datasetSearchPath('fashion-mnist-mini', { dataDir: '/a', env: { LMREG_DATA: '/b' }, systemDirs: ['/c'] })).toEqual(expected);
-    expect(findDataset('fashion-mnist-mini', { dataDir: join(root, 'nothing-here'), ...NO_PLACES })).toBe(expected[0]?.dir);
+    expect(findDataset('fashion-mnist-mini', { ...NO_PLACES })).toBe(expected[0]?.dir);
+    // An explicit --data-dir is used or refused: here refused, naming the fix (issue 18).
+    expect(() => findDataset('fashion-mnist-mini', { dataDir: join(root, 'nothing-here'), ...NO_PLACES })).toThrow(/--data-dir does not apply to fashion-mnist-mini: it is embedded/);
   });
 
   test('6000/1000 images of 28x28x1, 600/100 per class, pixels in [0, 1], no data installed', async () => {

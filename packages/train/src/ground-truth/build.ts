@@ -11,7 +11,7 @@ import { selectRows, takeSubset } from '../data/split.js';
 import type { DatasetSplit } from '../data/types.js';
 import { getNetworkBuilder } from '../model/registry.js';
 import { RunDir } from '../run/run-dir.js';
-import { disposeBatches, makeEvalBatches, seedFor, trainStandalone, type NetworkShape } from '../search/standalone.js';
+import { disposeBatches, makeEvalBatches, seedFor, trainStandalone, type NetworkShape } from '../standalone/standalone.js';
 import type { GroundTruthConfig } from './config.js';
 
 /** One trained (architecture, seed) pair of a ground-truth table: one line of `rows-*.jsonl`. */
@@ -147,7 +147,8 @@ export async function buildGroundTruth(options: BuildGroundTruthOptions): Promis
   if (!Number.isSafeInteger(shard.count) || shard.count < 1 || !Number.isSafeInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
     throw new InvalidArgumentError(`shard must be i/n with 1 <= i <= n (got ${shard.index + 1}/${shard.count}).`);
   }
-  RunDir.open(dir, config, { resume: fs.existsSync(path.join(dir, 'config.json')) });
+  // Shards (--shard i/n) share the folder on purpose: no folder lock (rows go to one file per shard).
+  RunDir.open(dir, config, { resume: fs.existsSync(path.join(dir, 'config.json')), lock: false });
   const space = getSpace(config.space) as SearchSpace<unknown>;
   getNetworkBuilder(space.name);
   const archs = sampleTableArchitectures(space, config.archs, config.sampleSeed);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import { ConfigError, standaloneSchema } from '../config/search-config.js';
+import { ConfigError } from '../config/config-error.js';
+import { standaloneSchema } from '../standalone/recipe.js';
 
 const positiveInt = z.number().int().positive();
 

@@ -10,7 +10,7 @@ import { getSpace, type Nb201Arch } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { ConfigError } from '../config/search-config.js';
+import { ConfigError } from '../config/config-error.js';
 import { buildGroundTruth, readGroundTruthRows, sampleTableArchitectures } from './build.js';
 import { parseGroundTruthConfig } from './config.js';
 import { finishGroundTruth, loadGroundTruthTable, noiseCeilingOf } from './table.js';

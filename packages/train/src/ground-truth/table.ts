@@ -9,38 +9,18 @@ import { getSpace, restrictSpace, type RestrictedSpace, type SearchSpace } from 
 import { writeFileAtomic } from '../run/atomic-file.js';
 import { parseGroundTruthConfig, type GroundTruthConfig } from './config.js';
 import { readGroundTruthRows, sampleTableArchitectures, type GroundTruthRow } from './build.js';
+import {
+  csvCell,
+  NOT_RECORDED,
+  parseGroundTruthCsv,
+  parseGroundTruthMeta,
+  type GroundTruthColumn,
+  type GroundTruthMeta,
+  type NoiseCeiling,
+  type Refinish,
+} from './table-format.js';
 
-/** Seed-to-seed agreement of a table: how much training noise alone scrambles the ranking. */
-export interface NoiseCeiling {
-  /** S-KdT (0.1 % bins) between the test accuracies of the first two seeds. */
-  readonly skdt: number;
-  readonly kendallTau: number;
-  readonly spearman: number;
-  /** Architectures with both seeds. */
-  readonly n: number;
-  /** Mean absolute difference of test accuracy between the two seeds, in percentage points. */
-  readonly meanAbsDiff: number;
-}
-
-/** `table.json`: what the table is and how it was made. */
-export interface GroundTruthMeta {
-  readonly name: string;
-  readonly config: GroundTruthConfig;
-  /** The command that built the table (as documented beside it). */
-  readonly command: string;
-  /** `@lmreg/train` version that built it. */
-  readonly version: string;
-  readonly backends: readonly string[];
-  readonly rows: number;
-  /** Total training seconds over all jobs (sum of the rows' `seconds`). */
-  readonly trainingSeconds: number;
-  readonly noiseCeiling: NoiseCeiling;
-  readonly columns: Readonly<Record<string, string>>;
-  readonly finished: string;
-}
-
-/** Columns of a ground-truth table (accuracies in percent, means over the seeds). */
-export type GroundTruthColumn = 'test' | 'valid' | 'params' | 'seconds' | `test_s${number}` | `valid_s${number}`;
+export type { GroundTruthColumn, GroundTruthMeta, NoiseCeiling, Refinish } from './table-format.js';
 
 /** Names and meaning of the columns of `table.csv`. */
 export function tableColumns(seeds: readonly number[]): Record<string, string> {
@@ -100,9 +80,23 @@ export function noiseCeilingOf(rows: readonly GroundTruthRow[], seeds: readonly 
 const pct = (x: number): string => (100 * x).toFixed(2);
 
 /**
+ * The provenance of an earlier finish of the same folder (its `table.json`), or `undefined` when
+ * there is none or it cannot be read (then this finish counts as the first).
+ */
+function previousFinish(file: string): GroundTruthMeta | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return parseGroundTruthMeta(fs.readFileSync(file, 'utf8'), file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Finishes a ground-truth table: checks that every (architecture, seed) job is in the rows,
  * writes `table.csv` (one line per architecture) and `table.json` (config, command, version,
- * noise ceiling, column meanings).
+ * noise ceiling, column meanings). Finishing again keeps the first finish's name, command, version
+ * and time, and appends `{ at, version, command }` to `refinished`.
  *
  * @throws InvalidArgumentError naming the missing jobs when the build is not complete.
  */
@@ -111,7 +105,13 @@ export function finishGroundTruth(dir: string, options: { command: string; versi
   if (!fs.existsSync(configFile)) {
     throw new InvalidArgumentError(`${dir} holds no ground-truth build (no config.json). Build it first: lmreg ground-truth build --out ${dir}.`);
   }
-  const config = parseGroundTruthConfig(JSON.parse(fs.readFileSync(configFile, 'utf8')), configFile);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  } catch (cause) {
+    throw new FileFormatError(configFile, `is not valid JSON (${(cause as Error).message}). Restore the build's config.json (the rows-*.jsonl files are kept) or start the build again in a new folder.`, { cause });
+  }
+  const config = parseGroundTruthConfig(raw, configFile);
   const space = getSpace(config.space) as SearchSpace<unknown>;
   const archs = sampleTableArchitectures(space, config.archs, config.sampleSeed);
   const rows = readGroundTruthRows(dir);
@@ -152,47 +152,27 @@ export function finishGroundTruth(dir: string, options: { command: string; versi
       `the table in ${dir} is not complete: ${missing.length} of ${archs.length * config.seeds.length} jobs missing (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}). Continue the build: lmreg ground-truth build --out ${dir}.`,
     );
   }
+  const now = new Date().toISOString();
+  const earlier = previousFinish(path.join(dir, 'table.json'));
+  const recorded = (v: string | undefined): string | undefined => (v === NOT_RECORDED ? undefined : v);
+  const refinished: Refinish[] | undefined =
+    earlier === undefined ? undefined : [...(earlier.refinished ?? []), { at: now, version: options.version, command: options.command }];
   const meta: GroundTruthMeta = {
-    name: options.name ?? path.basename(path.resolve(dir)),
+    name: options.name ?? earlier?.name ?? path.basename(path.resolve(dir)),
     config,
-    command: options.command,
-    version: options.version,
+    command: recorded(earlier?.command) ?? options.command,
+    version: recorded(earlier?.version) ?? options.version,
     backends: [...new Set(rows.map((r) => r.backend))].sort(),
     rows: archs.length,
     trainingSeconds,
     noiseCeiling: noiseCeilingOf(rows, config.seeds),
     columns: tableColumns(config.seeds),
-    finished: new Date().toISOString(),
+    finished: recorded(earlier?.finished) ?? now,
+    ...(refinished === undefined ? {} : { refinished }),
   };
   writeFileAtomic(path.join(dir, 'table.csv'), lines.join('\n') + '\n');
   writeFileAtomic(path.join(dir, 'table.json'), JSON.stringify(meta, null, 2) + '\n');
   return meta;
-}
-
-function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
 }
 
 /** A finished ground-truth table, usable as a tabular oracle ({@link BenchmarkTable}). */
@@ -218,42 +198,10 @@ export function loadGroundTruthTable<A = unknown>(dir: string): GroundTruthTable
       `${dir} is not a finished ground-truth table (needs table.csv and table.json). Finish a complete build with: lmreg ground-truth finish --out ${dir}.`,
     );
   }
-  let meta: GroundTruthMeta;
-  try {
-    meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as GroundTruthMeta;
-  } catch (cause) {
-    throw new FileFormatError(metaFile, 'is not valid JSON.', { cause });
-  }
+  const meta = parseGroundTruthMeta(fs.readFileSync(metaFile, 'utf8'), metaFile);
   const space = getSpace(meta.config.space) as SearchSpace<A>;
-  const lines = fs.readFileSync(csvFile, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const header = splitCsvLine(lines[0] ?? '');
-  const archCol = header.indexOf('arch');
-  const numeric = header.filter((h) => h !== 'arch' && h !== 'key' && h !== 'index') as GroundTruthColumn[];
-  if (archCol < 0 || !numeric.includes('test')) {
-    throw new FileFormatError(csvFile, `needs the columns arch and test (header: ${header.join(',')}).`);
-  }
-  const colIndex = new Map(numeric.map((c) => [c, header.indexOf(c)]));
-  const archs: A[] = [];
-  const values: Float64Array[] = [];
-  const rowByKey = new Map<string, number>();
-  lines.slice(1).forEach((line, i) => {
-    const cells = splitCsvLine(line);
-    let arch: A;
-    try {
-      arch = space.parse(cells[archCol] ?? '');
-    } catch (cause) {
-      throw new FileFormatError(csvFile, `line ${i + 2}: ${(cause as Error).message}`, { cause });
-    }
-    const v = new Float64Array(numeric.length);
-    numeric.forEach((c, j) => {
-      const x = Number(cells[colIndex.get(c) ?? -1]);
-      if (!Number.isFinite(x)) throw new FileFormatError(csvFile, `line ${i + 2}: column ${c} is not a number ('${cells[colIndex.get(c) ?? -1] ?? ''}').`);
-      v[j] = x;
-    });
-    rowByKey.set(space.key(arch), archs.length);
-    archs.push(arch);
-    values.push(v);
-  });
+  const { columns: numeric, archs, values } = parseGroundTruthCsv(fs.readFileSync(csvFile, 'utf8'), csvFile, space);
+  const rowByKey = new Map<string, number>(archs.map((a, i) => [space.key(a), i]));
   const numericIndex = new Map(numeric.map((c, j) => [c, j]));
   const searchSpace = restrictSpace(space, archs);
   const rowOf = (arch: A): number => {

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 
 import { FileFormatError } from '@lmreg/common';
 
-import { writeFileAtomic } from './atomic-file.js';
+import { copyFileAtomic, writeFileAtomic } from './atomic-file.js';
 
 const MAGIC = 'LMREGCK1';
 
@@ -43,44 +44,85 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
   return buf;
 }
 
+/**
+ * The previous checkpoint kept beside `file` by {@link saveCheckpoint}:
+ * `supernet-landmarks.bin` → `supernet-landmarks.prev.bin` (`.prev` appended when `file` does not
+ * end in `.bin`).
+ */
+export function previousCheckpointFile(file: string): string {
+  return /\.bin$/.test(file) ? file.replace(/\.bin$/, '.prev.bin') : `${file}.prev`;
+}
+
+/** What to do when no checkpoint of a run can be used: start over in the folder, or use another. */
+const WAY_OUT = 'To start over, run the same command with --restart (discards this run\'s files) or choose another --out folder.';
+
 /** Parses {@link encodeCheckpoint}'s output; throws `FileFormatError` (naming `file`) when corrupt. */
 export function decodeCheckpoint(bytes: Uint8Array, file?: string): CheckpointData {
+  const result = tryDecode(bytes);
+  if (typeof result !== 'string') return result;
+  const advice =
+    file === undefined
+      ? 'Use the previous checkpoint if there is one.'
+      : /\.prev\.bin$/.test(file)
+        ? WAY_OUT
+        : `--resume falls back to the previous checkpoint (${path.basename(previousCheckpointFile(file))}) when it is good. ${WAY_OUT}`;
+  throw new FileFormatError(file, `not a valid lmreg checkpoint (${result}). ${advice}`);
+}
+
+/** The checkpoint in `bytes`, or what is wrong with them. */
+function tryDecode(bytes: Uint8Array): CheckpointData | string {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (what: string): never => {
-    throw new FileFormatError(
-      file,
-      `not a valid lmreg checkpoint (${what}). The run's previous checkpoint (checkpoint.prev.bin) may still be good; otherwise start the run again without --resume.`,
-    );
-  };
-  if (buf.length < MAGIC.length + 8 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) fail('bad magic bytes');
+  if (buf.length < MAGIC.length + 8 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return 'bad magic bytes';
   const crc = buf.readUInt32LE(buf.length - 4);
-  if (zlib.crc32(buf.subarray(0, buf.length - 4)) !== crc) fail('checksum mismatch: the file is truncated or corrupt');
+  if (zlib.crc32(buf.subarray(0, buf.length - 4)) !== crc) return 'checksum mismatch: the file is truncated or corrupt';
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const dataStart = MAGIC.length + 4 + headerLength;
-  if (dataStart > buf.length - 4 || dataStart % 4 !== 0) fail('bad header length');
-  let header: { meta: unknown; arrays: { name: string; offset: number; length: number }[] };
+  if (dataStart > buf.length - 4 || dataStart % 4 !== 0) return 'bad header length';
+  let header: { meta: unknown; arrays: unknown };
   try {
     header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, dataStart)) as typeof header;
   } catch (cause) {
-    return fail(`unreadable header: ${(cause as Error).message}`);
+    return `unreadable header: ${(cause as Error).message}`;
   }
+  if (header === null || typeof header !== 'object' || !Array.isArray(header.arrays)) return 'header without an array list';
   const count = (buf.length - 4 - dataStart) / 4;
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset + dataStart, buf.byteOffset + dataStart + count * 4));
   const arrays: Record<string, Float32Array> = {};
-  for (const e of header.arrays) {
-    if (e.offset + e.length > count) fail(`array ${e.name} runs past the end of the data`);
-    arrays[e.name] = all.subarray(e.offset, e.offset + e.length);
+  for (const e of header.arrays as unknown[]) {
+    const entry = e as { name?: unknown; offset?: unknown; length?: unknown } | null;
+    if (entry === null || typeof entry !== 'object' || typeof entry.name !== 'string') return 'bad array entry in the header';
+    const { name, offset, length } = entry;
+    if (typeof offset !== 'number' || typeof length !== 'number' || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      return `bad offset or length of array ${name}`;
+    }
+    if (offset + length > count) return `array ${name} runs past the end of the data`;
+    arrays[name] = all.subarray(offset, offset + length);
   }
   return { meta: header.meta, arrays };
 }
 
+/** The checkpoint in `file`, or why it cannot be used (missing, unreadable, corrupt). */
+function readCheckpoint(file: string): CheckpointData | string {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'missing' : `unreadable: ${code ?? String(cause)}`;
+  }
+  const result = tryDecode(bytes);
+  return typeof result === 'string' ? `corrupt: ${result}` : result;
+}
+
 /**
  * Saves a checkpoint atomically to `file`; the previous good checkpoint is kept as
- * `<file without .bin>.prev.bin`.
+ * {@link previousCheckpointFile}(`file`), also atomically (a hard link or copy renamed into
+ * place), so a kill at any moment leaves both files whole. A corrupt newest checkpoint is not
+ * rotated over a good previous one.
  */
 export function saveCheckpoint(file: string, data: CheckpointData): void {
   const bytes = encodeCheckpoint(data);
-  if (fs.existsSync(file)) fs.copyFileSync(file, file.replace(/\.bin$/, '') + '.prev.bin');
+  if (typeof readCheckpoint(file) !== 'string') copyFileAtomic(file, previousCheckpointFile(file));
   writeFileAtomic(file, bytes);
 }
 
@@ -90,7 +132,48 @@ export function loadCheckpoint(file: string): CheckpointData {
   try {
     bytes = fs.readFileSync(file);
   } catch (cause) {
-    throw new FileFormatError(file, 'cannot read the checkpoint (missing or unreadable). Start the run without --resume.', { cause });
+    throw new FileFormatError(file, `cannot read the checkpoint (${(cause as NodeJS.ErrnoException).code ?? 'unreadable'}). ${WAY_OUT}`, { cause });
   }
   return decodeCheckpoint(bytes, file);
+}
+
+/** True when `file` or its previous checkpoint ({@link previousCheckpointFile}) exists. */
+export function hasCheckpoint(file: string): boolean {
+  return fs.existsSync(file) || fs.existsSync(previousCheckpointFile(file));
+}
+
+/** What {@link loadCheckpointWithFallback} loaded. */
+export interface LoadedCheckpoint {
+  readonly data: CheckpointData;
+  /** `newest` = `file` itself; `previous` = {@link previousCheckpointFile}(`file`), one save older. */
+  readonly from: 'newest' | 'previous';
+  /** The file actually read. */
+  readonly file: string;
+  /** Set when the previous checkpoint was used: why, in one line for the user. */
+  readonly warning?: string;
+}
+
+/**
+ * Loads the newest checkpoint `file`, or, when it is missing or corrupt, the previous one that
+ * {@link saveCheckpoint} kept, with a warning saying so (the caller prints it).
+ *
+ * @throws FileFormatError naming both files, and how to start over, when neither can be used.
+ */
+export function loadCheckpointWithFallback(file: string): LoadedCheckpoint {
+  const prev = previousCheckpointFile(file);
+  const newest = readCheckpoint(file);
+  if (typeof newest !== 'string') return { data: newest, from: 'newest', file };
+  const previous = readCheckpoint(prev);
+  if (typeof previous !== 'string') {
+    return {
+      data: previous,
+      from: 'previous',
+      file: prev,
+      warning: `checkpoint ${file} is ${newest}; resuming from the previous checkpoint ${prev} (one save older: that work is done again).`,
+    };
+  }
+  throw new FileFormatError(
+    file,
+    `cannot resume: this checkpoint is ${newest}, and the previous checkpoint ${prev} is ${previous}. ${WAY_OUT}`,
+  );
 }

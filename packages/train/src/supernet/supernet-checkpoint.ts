@@ -3,7 +3,7 @@ import type { LandmarkTermState } from '@lmreg/core';
 import type { SamplerState } from '@lmreg/samplers';
 
 import type { BatcherState } from '../data/batcher.js';
-import { loadCheckpoint, saveCheckpoint } from '../run/checkpoint.js';
+import { loadCheckpointWithFallback, saveCheckpoint } from '../run/checkpoint.js';
 
 /** One epoch of super-net training, as {@link SupernetTrainer} records it. */
 export interface SupernetEpoch {
@@ -45,6 +45,14 @@ export interface SupernetCheckpoint {
   readonly meta: SupernetCheckpointMeta;
 }
 
+/** A checkpoint as read back: which file it came from, and a warning when it is the previous one. */
+export interface LoadedSupernetCheckpoint extends SupernetCheckpoint {
+  /** The file actually read (the newest, or `<name>.prev.bin` when the newest is missing or corrupt). */
+  readonly file: string;
+  /** Set when the previous checkpoint was used: what happened to the newest. */
+  readonly warning?: string;
+}
+
 /** Writes a super-net checkpoint atomically (the previous one is kept as `<name>.prev.bin`). */
 export function saveSupernetCheckpoint(file: string, checkpoint: SupernetCheckpoint): void {
   const arrays: Record<string, Float32Array> = {};
@@ -61,11 +69,15 @@ function problem(file: string, what: string): never {
 }
 
 /**
- * Reads and validates a super-net checkpoint written by {@link saveSupernetCheckpoint}.
- * @throws LmregError (`LMREG_CHECKPOINT`) naming the file and what is wrong with it.
+ * Reads and validates a super-net checkpoint written by {@link saveSupernetCheckpoint}; when the
+ * newest file is missing or corrupt (a kill mid-write, a damaged disk) it falls back to the previous
+ * one (`<name>.prev.bin`, one epoch older) and says so in `warning`.
+ * @throws LmregError naming the files and what is wrong with them, and `--restart` as the way out.
  */
-export function loadSupernetCheckpoint(file: string): SupernetCheckpoint {
-  const ck = loadCheckpoint(file);
+export function loadSupernetCheckpoint(path: string): LoadedSupernetCheckpoint {
+  const loaded = loadCheckpointWithFallback(path);
+  const ck = loaded.data;
+  const file = loaded.file;
   const meta = ck.meta as Partial<SupernetCheckpointMeta> | null;
   if (typeof meta !== 'object' || meta === null) problem(file, 'no meta data');
   if (meta.format !== 'lmreg-supernet-checkpoint' || meta.version !== 1) problem(file, `format ${String(meta.format)} version ${String(meta.version)}`);
@@ -82,5 +94,5 @@ export function loadSupernetCheckpoint(file: string): SupernetCheckpoint {
     else problem(file, `unknown array '${k}'`);
   }
   if (Object.keys(weights).length === 0) problem(file, 'no weights');
-  return { weights, momentum, meta: meta as SupernetCheckpointMeta };
+  return { weights, momentum, meta: meta as SupernetCheckpointMeta, file, ...(loaded.warning === undefined ? {} : { warning: loaded.warning }) };
 }

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Batch, Batcher } from '../data/batcher.js';
 import type { Network } from '../model/network.js';
 import { softmaxCrossEntropy, trainStep } from '../model/train-step.js';
+import { hasCheckpoint } from '../run/checkpoint.js';
 import type { SgdOptimizer } from '../optim/sgd.js';
 import { loadSupernetCheckpoint, saveSupernetCheckpoint, type SupernetEpoch } from './supernet-checkpoint.js';
 
@@ -76,7 +77,7 @@ export interface SupernetTrainer<A> {
    * Loads the checkpoint if the file exists (weights, momentum, sampler, landmark term, batchers,
    * history). Returns the `extra` JSON saved with it, or undefined when there was none to load.
    */
-  restore(): { readonly extra: unknown } | undefined;
+  restore(): { readonly extra: unknown; readonly warning?: string } | undefined;
   /** Trains epochs until `epochsDone === untilEpoch` (at most `epochs`). */
   train(untilEpoch?: number): Promise<void>;
   /** Rewrites the checkpoint of the last finished epoch with new `extra` JSON (e.g. after a round). */
@@ -175,7 +176,7 @@ export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): Supernet
       return seconds();
     },
     restore() {
-      if (o.checkpoint === undefined || !fs.existsSync(o.checkpoint)) return undefined;
+      if (o.checkpoint === undefined || !hasCheckpoint(o.checkpoint)) return undefined;
       const ck = loadSupernetCheckpoint(o.checkpoint);
       o.network.setWeights(ck.weights);
       o.optimizer.loadState({ momentum: ck.momentum });
@@ -193,7 +194,7 @@ export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): Supernet
       secondsBefore = ck.meta.seconds;
       sessionStart = performance.now();
       extra = ck.meta.extra;
-      return { extra };
+      return { extra, ...(ck.warning === undefined ? {} : { warning: ck.warning }) };
     },
     async train(untilEpoch = o.epochs) {
       const until = Math.min(untilEpoch, o.epochs);
