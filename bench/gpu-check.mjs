@@ -13,9 +13,8 @@
 // GPU_CHECK_BACKEND=wasm (or cpu, auto) runs the same step on another backend: a dry run of this script.
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '@lmreg/core';
+
 import { loadTrain } from './load-train.mjs';
-
-
 
 const train = await loadTrain();
 let selected;
@@ -43,7 +42,13 @@ const params = {
   bias: tf.variable(tf.zeros([classes])),
 };
 const images = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', seed + 1);
-const labels = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32'), classes);
+const labels = tf.oneHot(
+  tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % classes),
+    'int32',
+  ),
+  classes,
+);
 
 function logits(x) {
   let h = tf.conv2d(x, params.conv1, 1, 'same');

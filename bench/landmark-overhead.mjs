@@ -23,9 +23,15 @@ const net = train.createNb201Supernet({ channels: 8, cells: 1, classes: 10, inpu
 const optimizer = train.createSgd({ momentum: 0.9, weightDecay: 5e-4 });
 const randomArch = () => Array.from({ length: 6 }, () => rng.pick(train.NB201_OPS));
 const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+const y = tf.tensor1d(
+  Array.from({ length: batch }, () => rng.int(10)),
+  'int32',
+);
 const xr = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 2);
-const yr = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+const yr = tf.tensor1d(
+  Array.from({ length: batch }, () => rng.int(10)),
+  'int32',
+);
 const better = randomArch();
 const worse = randomArch();
 const extraLoss = (n) => {
@@ -59,8 +65,18 @@ const leaked = tf.memory().numTensors - tensorsStart;
 tf.dispose([x, y, xr, yr]);
 optimizer.dispose();
 net.dispose();
-console.log(JSON.stringify({
-  bench: 'landmark-overhead', backend: tf.getBackend(), config: 'C8N1', batch, input: '32x32x3', steps,
-  plainStepS: +median(plainS).toFixed(3), landmarkStepS: +median(landmarkS).toFixed(3),
-  ratio: +(median(landmarkS) / median(plainS)).toFixed(2), referenceRatio: 3.5, leakedTensors: leaked,
-}));
+console.log(
+  JSON.stringify({
+    bench: 'landmark-overhead',
+    backend: tf.getBackend(),
+    config: 'C8N1',
+    batch,
+    input: '32x32x3',
+    steps,
+    plainStepS: +median(plainS).toFixed(3),
+    landmarkStepS: +median(landmarkS).toFixed(3),
+    ratio: +(median(landmarkS) / median(plainS)).toFixed(2),
+    referenceRatio: 3.5,
+    leakedTensors: leaked,
+  }),
+);

@@ -26,7 +26,10 @@ const mb = (b) => +(b / 2 ** 20).toFixed(1);
 const started = performance.now();
 const step = (arch = randomArch()) => {
   const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', rng.int(1e9));
-  const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: batch }, () => rng.int(10)),
+    'int32',
+  );
   try {
     return train.trainStep({ net, arch, x, y, optimizer, lr: 0.05 });
   } finally {
@@ -49,7 +52,10 @@ for (let i = 1; i <= steps; i++) {
   }
   if (i % 100 === 0) {
     const x = tf.randomNormal([64, size, size, 3], 0, 1, 'float32', i);
-    const y = tf.tensor1d(Array.from({ length: 64 }, () => rng.int(10)), 'int32');
+    const y = tf.tensor1d(
+      Array.from({ length: 64 }, () => rng.int(10)),
+      'int32',
+    );
     train.evaluate(net, randomArch(), [{ x, y }]);
     tf.dispose([x, y]);
   }
@@ -59,11 +65,19 @@ const bytesEnd = tf.memory().numBytes;
 const rssEnd = process.memoryUsage().rss;
 optimizer.dispose();
 net.dispose();
-console.log(JSON.stringify({
-  bench: 'memory-soak', backend: tf.getBackend(), config: 'C4N1', batch, input: `${size}x${size}x3`, steps,
-  seconds: +((performance.now() - started) / 1000).toFixed(1), lastLoss: +lastLoss.toFixed(3),
-  numTensors: { start: tensorsStart, max: tensorsMax, end: tensorsEnd },
-  tfMB: { start: mb(bytesStart), end: mb(bytesEnd) },
-  rssMB: { start: mb(rssStart), max: mb(rssMax), end: mb(rssEnd) },
-  tensorsAfterDispose: tf.memory().numTensors,
-}));
+console.log(
+  JSON.stringify({
+    bench: 'memory-soak',
+    backend: tf.getBackend(),
+    config: 'C4N1',
+    batch,
+    input: `${size}x${size}x3`,
+    steps,
+    seconds: +((performance.now() - started) / 1000).toFixed(1),
+    lastLoss: +lastLoss.toFixed(3),
+    numTensors: { start: tensorsStart, max: tensorsMax, end: tensorsEnd },
+    tfMB: { start: mb(bytesStart), end: mb(bytesEnd) },
+    rssMB: { start: mb(rssStart), max: mb(rssMax), end: mb(rssEnd) },
+    tensorsAfterDispose: tf.memory().numTensors,
+  }),
+);

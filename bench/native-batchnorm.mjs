@@ -20,12 +20,27 @@ const composite = (x, g, b) => {
 };
 const results = [];
 for (const c of [8, 16]) {
-  const x = tf.randomNormal([64, 32, 32, c]), g = tf.ones([c]), b = tf.zeros([c]), r = tf.randomNormal([64, 32, 32, c]);
+  const x = tf.randomNormal([64, 32, 32, c]),
+    g = tf.ones([c]),
+    b = tf.zeros([c]),
+    r = tf.randomNormal([64, 32, 32, c]);
   const row = { shape: [64, 32, 32, c] };
-  for (const [name, bn] of [['composite', composite], ['fused', native.batchNormWithBatchStats]]) {
-    const both = () => tf.tidy(() => tf.grads((xi, gi, bi) => tf.sum(tf.mul(bn(xi, gi, bi), r)))([x, g, b])[0].dataSync()[0]);
+  for (const [name, bn] of [
+    ['composite', composite],
+    ['fused', native.batchNormWithBatchStats],
+  ]) {
+    const both = () =>
+      tf.tidy(
+        () =>
+          tf
+            .grads((xi, gi, bi) => tf.sum(tf.mul(bn(xi, gi, bi), r)))([x, g, b])[0]
+            .dataSync()[0],
+      );
     const forward = () => tf.tidy(() => bn(x, g, b).dataSync()[0]);
-    for (let k = 0; k < 3; k++) { both(); forward(); }
+    for (let k = 0; k < 3; k++) {
+      both();
+      forward();
+    }
     let t0 = performance.now();
     for (let i = 0; i < 20; i++) forward();
     const forwardMs = (performance.now() - t0) / 20;

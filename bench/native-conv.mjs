@@ -9,6 +9,7 @@
 // Needs: npm run build:native and npx tsup in packages/tfjs-native.
 // Run:  node bench/native-conv.mjs    (OMP_NUM_THREADS=1 for one thread; prints one JSON line)
 import { pathToFileURL, fileURLToPath } from 'node:url';
+
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 

@@ -5,8 +5,10 @@
 // Needs the built packages and addon (see bench/native-vs-torch.mjs).
 // Run:  OMP_NUM_THREADS=1 node bench/native-profile.mjs [C8N1b64] [steps]
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@lmreg/common';
+
 import { loadTrain } from './load-train.mjs';
 
 const id = process.argv[2] ?? 'C8N1b64';
@@ -49,7 +51,10 @@ const randomArch = () => Array.from({ length: 6 }, () => rng.pick(train.NB201_OP
 const net = train.createNb201Supernet({ channels: C, cells: N, classes: 10, seed: 0 });
 const optimizer = train.createSgd({ momentum: 0.9, weightDecay: 5e-4 });
 const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+const y = tf.tensor1d(
+  Array.from({ length: batch }, () => rng.int(10)),
+  'int32',
+);
 train.trainStep({ net, arch: Array(6).fill('nor_conv_3x3'), x, y, optimizer, lr: 0.025 });
 active = true;
 const faults0 = process.resourceUsage().minorPageFault;
@@ -57,17 +62,35 @@ const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) train.trainStep({ net, arch: randomArch(), x, y, optimizer, lr: 0.025 });
 const total = (performance.now() - t0) / steps;
-const cpuMsPerStep = (() => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1000 / steps; })();
+const cpuMsPerStep = (() => {
+  const c = process.cpuUsage(cpu0);
+  return (c.user + c.system) / 1000 / steps;
+})();
 const faultsPerStep = Math.round((process.resourceUsage().minorPageFault - faults0) / steps);
 active = false;
 const kernels = [...stats.entries()]
-  .map(([name, s]) => ({ name, msPerStep: +(s.ms / steps).toFixed(2), callsPerStep: +(s.calls / steps).toFixed(1), meanOutElements: Math.round(s.elements / s.calls) }))
+  .map(([name, s]) => ({
+    name,
+    msPerStep: +(s.ms / steps).toFixed(2),
+    callsPerStep: +(s.calls / steps).toFixed(1),
+    meanOutElements: Math.round(s.elements / s.calls),
+  }))
   .sort((a, b) => b.msPerStep - a.msPerStep);
 const inKernels = kernels.reduce((a, k) => a + k.msPerStep, 0);
-console.log(JSON.stringify({
-  bench: 'native-profile', backend: selected.name, config: id, steps, msPerStep: +total.toFixed(1), cpuMsPerStep: +cpuMsPerStep.toFixed(1),
-  msOutsideKernels: +(total - inKernels).toFixed(1), minorPageFaultsPerStep: faultsPerStep, kernelCallsPerStep: +kernels.reduce((a, k) => a + k.callsPerStep, 0).toFixed(0), kernels,
-}));
+console.log(
+  JSON.stringify({
+    bench: 'native-profile',
+    backend: selected.name,
+    config: id,
+    steps,
+    msPerStep: +total.toFixed(1),
+    cpuMsPerStep: +cpuMsPerStep.toFixed(1),
+    msOutsideKernels: +(total - inKernels).toFixed(1),
+    minorPageFaultsPerStep: faultsPerStep,
+    kernelCallsPerStep: +kernels.reduce((a, k) => a + k.callsPerStep, 0).toFixed(0),
+    kernels,
+  }),
+);
 tf.dispose([x, y]);
 optimizer.dispose();
 net.dispose();

@@ -50,5 +50,5 @@ console.log(
     hashPerCellUs: Number(((hashMs * 1000) / cells.length).toFixed(1)),
     node: process.version,
     cpu: cpus()[0]?.model ?? 'unknown',
-  })
+  }),
 );

@@ -31,8 +31,12 @@ const ties = nao.filter((v, i) => v === random[i]).length;
 const diff = stats(nao.map((v, i) => v - random[i]));
 console.log(
   JSON.stringify({
-    bench: 'samplers-nb201-nao', seeds, ...protocol, backend: backend.name,
-    nao: stats(nao), random: stats(random),
+    bench: 'samplers-nb201-nao',
+    seeds,
+    ...protocol,
+    backend: backend.name,
+    nao: stats(nao),
+    random: stats(random),
     paired: { meanDifference: diff.mean, stdError: Number((diff.std / Math.sqrt(seeds)).toFixed(3)), naoWins: wins, ties },
     secondsPerNaoSearch: Number(((performance.now() - started) / 1000 / seeds).toFixed(1)),
   }),

@@ -18,7 +18,12 @@ const report = 'cifar10_test_200';
 
 const methods = [
   { method: 'random search', settings: {}, make: () => createRandomSampler(), paper: '93.70 ± 0.36' },
-  { method: 'REA (spos search)', settings: { population: 10, tournament: 3 }, make: () => createSposSampler({ population: 10, tournament: 3 }), paper: '93.92 ± 0.30' },
+  {
+    method: 'REA (spos search)',
+    settings: { population: 10, tournament: 3 },
+    make: () => createSposSampler({ population: 10, tournament: 3 }),
+    paper: '93.92 ± 0.30',
+  },
   { method: 'predictor-guided', settings: {}, make: () => createPredictorSampler(), paper: null },
 ];
 

@@ -8,9 +8,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@lmreg/common';
 import { ensureGradients } from '@lmreg/core';
+
 import { loadTrain } from './load-train.mjs';
-
-
 
 const train = await loadTrain();
 const source = 'dist';
@@ -31,7 +30,10 @@ for (const { channels, cells, steps } of configs) {
   const net = train.createNb201Supernet({ channels, cells, classes: 10, seed: 0 });
   const optimizer = train.createSgd({ momentum: 0.9, weightDecay: 5e-4 });
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-  const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: batch }, () => rng.int(10)),
+    'int32',
+  );
   const randomArch = () => Array.from({ length: 6 }, () => rng.pick(OPS));
   const step = () => train.trainStep({ net, arch: randomArch(), x, y, optimizer, lr: 0.025 });
   step(); // warm-up: kernels, momentum buffers
@@ -66,6 +68,4 @@ for (const { channels, cells, steps } of configs) {
   net.dispose();
 }
 
-console.log(
-  JSON.stringify({ bench: 'train-step-nb201', backend: tf.getBackend(), source, input: [32, 32, 3], node: process.version, results }),
-);
+console.log(JSON.stringify({ bench: 'train-step-nb201', backend: tf.getBackend(), source, input: [32, 32, 3], node: process.version, results }));

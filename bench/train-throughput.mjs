@@ -24,7 +24,7 @@ const maxSteps = Number(process.env.BENCH_STEPS ?? 4);
 const budgetS = Number(process.env.BENCH_BUDGET_S ?? 45);
 const evalBatches = Number(process.env.BENCH_EVAL_BATCHES ?? 3);
 const requested = (process.env.BENCH_BACKENDS ?? 'tensorflow,wasm,cpu').split(',');
-const pytorch = { 'C8N1': { train: 1060, eval: 1610 }, 'C16N5': { train: 140, eval: 231 } };
+const pytorch = { C8N1: { train: 1060, eval: 1610 }, C16N5: { train: 140, eval: 231 } };
 const configs = [
   { channels: 8, cells: 1 },
   { channels: 16, cells: 5 },
@@ -44,7 +44,11 @@ for (const backend of requested) {
     const id = `C${channels}N${cells}`;
     if (overBudget !== undefined) {
       // A bigger network after a smaller one already blew the budget (cpu: minutes per step).
-      skipped.push({ backend, config: id, reason: `not run: one ${overBudget.config} step already took ${overBudget.s.toFixed(0)} s (> BENCH_BUDGET_S=${budgetS})` });
+      skipped.push({
+        backend,
+        config: id,
+        reason: `not run: one ${overBudget.config} step already took ${overBudget.s.toFixed(0)} s (> BENCH_BUDGET_S=${budgetS})`,
+      });
       continue;
     }
     const tensorsStart = tf.memory().numTensors;
@@ -52,7 +56,10 @@ for (const backend of requested) {
     const net = train.createNb201Supernet({ channels, cells, classes: 10, inputChannels: 3, seed: 0 });
     const optimizer = train.createSgd({ momentum: 0.9, weightDecay: 5e-4 });
     const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
-    const y = tf.tensor1d(Array.from({ length: batch }, () => rng.int(10)), 'int32');
+    const y = tf.tensor1d(
+      Array.from({ length: batch }, () => rng.int(10)),
+      'int32',
+    );
     const randomArch = () => Array.from({ length: 6 }, () => rng.pick(train.NB201_OPS));
     const step = () => train.trainStep({ net, arch: randomArch(), x, y, optimizer, lr: 0.025 });
     let t0 = performance.now();
@@ -77,11 +84,18 @@ for (const backend of requested) {
     }
     const meanEval = evalTimes.reduce((a, b) => a + b, 0) / evalTimes.length;
     const row = {
-      backend: tf.getBackend(), config: id, batch,
-      trainStepS: +meanTrain.toFixed(3), trainImgPerS: +(batch / meanTrain).toFixed(1), trainSteps: trainS.length,
-      evalImgPerS: +(batch / meanEval).toFixed(1), evalBatches: evalTimes.length,
-      warmupS: +warmupS.toFixed(2), capped,
-      pytorchTrainImgPerS: pytorch[id].train, pytorchEvalImgPerS: pytorch[id].eval,
+      backend: tf.getBackend(),
+      config: id,
+      batch,
+      trainStepS: +meanTrain.toFixed(3),
+      trainImgPerS: +(batch / meanTrain).toFixed(1),
+      trainSteps: trainS.length,
+      evalImgPerS: +(batch / meanEval).toFixed(1),
+      evalBatches: evalTimes.length,
+      warmupS: +warmupS.toFixed(2),
+      capped,
+      pytorchTrainImgPerS: pytorch[id].train,
+      pytorchEvalImgPerS: pytorch[id].eval,
       slowerThanPytorchTrain: +(pytorch[id].train / (batch / meanTrain)).toFixed(1),
     };
     tf.dispose([x, y]);
@@ -93,7 +107,15 @@ for (const backend of requested) {
     process.stderr.write(JSON.stringify(row) + '\n');
   }
 }
-console.log(JSON.stringify({
-  bench: 'train-throughput', input: '32x32x3', batch, maxSteps, budgetS, results, skipped,
-  note: 'single run on a shared 2-core machine; capped=true means only the warm-up step ran (over budget)',
-}));
+console.log(
+  JSON.stringify({
+    bench: 'train-throughput',
+    input: '32x32x3',
+    batch,
+    maxSteps,
+    budgetS,
+    results,
+    skipped,
+    note: 'single run on a shared 2-core machine; capped=true means only the warm-up step ran (over budget)',
+  }),
+);

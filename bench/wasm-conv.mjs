@@ -5,10 +5,10 @@
 // Needs the built packages (`npm run build`).
 // Run:  node bench/wasm-conv.mjs          (prints one JSON line; BENCH_REPS=5 by default)
 import * as tf from '@tensorflow/tfjs-core';
+
 import { loadTrain } from './load-train.mjs';
 
 const reps = Number(process.env.BENCH_REPS ?? 5);
-
 
 /** Median milliseconds of `reps` calls of `f` after one warm-up call; `f` returns what to dispose. */
 function time(f, count = reps) {
@@ -41,7 +41,8 @@ const run = (name, inputs, attrs) => tf.engine().runKernel(name, inputs, attrs);
 
 const inputGrad = (stride, g) => () => run('Conv2DBackpropInput', { dy: g, filter: w }, { ...conv(stride), inputShape: [N, S, S, C] });
 const filterGrad = (stride, g) => () => run('Conv2DBackpropFilter', { x, dy: g }, { ...conv(stride), filterShape: [3, 3, C, C] });
-const depthInput = () => run('DepthwiseConv2dNativeBackpropInput', { dy, filter: wd }, { strides: [1, 1], dilations: [1, 1], pad: 'same', inputShape: [N, S, S, C] });
+const depthInput = () =>
+  run('DepthwiseConv2dNativeBackpropInput', { dy, filter: wd }, { strides: [1, 1], dilations: [1, 1], pad: 'same', inputShape: [N, S, S, C] });
 const depthFilter = () => run('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides: [1, 1], dilations: [1, 1], pad: 'same', filterShape: [3, 3, C, 1] });
 const poolAttrs = { filterSize: [3, 3], strides: [1, 1], pad: 'same' };
 const avgGrad = () => run('AvgPoolGrad', { dy, input: x }, poolAttrs);

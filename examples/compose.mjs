@@ -11,7 +11,17 @@ import { sparseKendallTau } from '@lmreg/metrics';
 import { getSampler, registerSampler } from '@lmreg/samplers';
 import { getSpace } from '@lmreg/spaces';
 import {
-  createBatcher, createSgd, cosineLr, evaluate, getNetworkBuilder, loadDataset, makeEvalBatches, disposeBatches, splitTrain, takeSubset, trainSupernet,
+  createBatcher,
+  createSgd,
+  cosineLr,
+  evaluate,
+  getNetworkBuilder,
+  loadDataset,
+  makeEvalBatches,
+  disposeBatches,
+  splitTrain,
+  takeSubset,
+  trainSupernet,
 } from '@lmreg/train';
 
 await tf.setBackend('cpu');
@@ -20,13 +30,17 @@ const space = getSpace('nb201');
 
 // 1. A user sampler: single paths biased towards convolutions (each edge picks a 3x3 conv half the time).
 registerSampler({
-  name: 'conv-biased', description: 'single paths, each edge nor_conv_3x3 with probability 1/2', spaces: ['nb201'],
+  name: 'conv-biased',
+  description: 'single paths, each edge nor_conv_3x3 with probability 1/2',
+  spaces: ['nb201'],
   create: () => {
     let seed = 0;
     const ops = ['none', 'skip_connect', 'nor_conv_1x1', 'avg_pool_3x3'];
     return {
       name: 'conv-biased',
-      init({ rng }) { seed = rng.int(2 ** 31); },
+      init({ rng }) {
+        seed = rng.int(2 ** 31);
+      },
       pathForBatch(step) {
         const r = createRng(seed + step);
         return Array.from({ length: 6 }, () => (r.float() < 0.5 ? 'nor_conv_3x3' : ops[r.int(4)]));
@@ -34,11 +48,25 @@ registerSampler({
       async propose(evaluateFn, budget = 10) {
         const r = createRng(seed);
         const seen = [];
-        for (let i = 0; i < budget; i++) { const arch = space.sample(r); seen.push({ arch, fitness: await evaluateFn(arch) }); }
+        for (let i = 0; i < budget; i++) {
+          const arch = space.sample(r);
+          seen.push({ arch, fitness: await evaluateFn(arch) });
+        }
         return seen.sort((a, b) => b.fitness - a.fitness);
       },
-      state: () => ({ format: 'lmreg-sampler-state', version: 1, sampler: 'conv-biased', space: 'nb201', options: {}, pathSeed: seed, searchRng: [], evaluated: [] }),
-      loadState: (s) => { seed = s.pathSeed; },
+      state: () => ({
+        format: 'lmreg-sampler-state',
+        version: 1,
+        sampler: 'conv-biased',
+        space: 'nb201',
+        options: {},
+        pathSeed: seed,
+        searchRng: [],
+        evaluated: [],
+      }),
+      loadState: (s) => {
+        seed = s.pathSeed;
+      },
     };
   },
 });
@@ -69,7 +97,11 @@ const schedule = createLambdaSchedule({ schedule: 'second-half', lambdaMax: 5, t
 const term = createLandmarkTerm({ space, landmarks: landmarkArchs.map((a) => ({ architecture: a, metric: standIn(a) })), schedule, rng: createRng(2) });
 const optimizer = createSgd({ momentum: 0.9, weightDecay: 5e-4 });
 const history = await trainSupernet({
-  network, sampler, train, optimizer, epochs,
+  network,
+  sampler,
+  train,
+  optimizer,
+  epochs,
   landmarks: { term, batches: createBatcher(halves.ranking, { batchSize: 32, seed: 1, dropLast: true }) },
   lr: (epoch, step) => cosineLr({ epochs, stepsPerEpoch: train.batchesPerEpoch, lrMax: 0.05, lrMin: 0.001 }, epoch, step),
 });

@@ -3,6 +3,7 @@
 //   npm install @lmreg/spaces @lmreg/metrics      (today: from the repo's packed tarballs, see the README)
 //   node examples/rank-table.mjs data/fmnist-nb201/table.csv
 import fs from 'node:fs';
+
 import { getSpace } from '@lmreg/spaces';
 import { kendallTau, sparseKendallTau, spearman } from '@lmreg/metrics';
 

@@ -148,9 +148,7 @@ if (check) {
       // not a valid gzip stream: reported as different content below
     }
     problems.push(
-      same
-        ? `${file}: same IDX content but different gzip bytes (another zlib build or level?)`
-        : `${file}: content differs from a fresh generation`,
+      same ? `${file}: same IDX content but different gzip bytes (another zlib build or level?)` : `${file}: content differs from a fresh generation`,
     );
   }
   if (problems.length > 0) {

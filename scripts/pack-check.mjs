@@ -35,7 +35,20 @@ for (const p of packages) {
 }
 
 fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'pack-check-app', private: true, type: 'module' }));
-run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, '@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0', 'fast-check@4'], app);
+run(
+  'npm',
+  [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    ...tarballs,
+    '@tensorflow/tfjs-core@4.22.0',
+    '@tensorflow/tfjs-backend-cpu@4.22.0',
+    'fast-check@4',
+  ],
+  app,
+);
 
 const checks = [];
 for (const p of packages) {
@@ -62,4 +75,38 @@ console.log(JSON.stringify(out));
 fs.writeFileSync(path.join(app, 'probe.mjs'), probe);
 const result = run('node', ['probe.mjs'], app);
 console.log(`pack-check: ${packages.length} packages packed, installed outside the repo and imported: ${result.trim()}`);
+
+// Each package alone: a fresh folder with only its tarball (and the tarballs of the @lmreg packages
+// it depends on, which are not published yet), its tfjs peers, and the first ```js example of its
+// README, which must run.
+const tarballOf = new Map(packages.map((p, i) => [p.manifest.name, tarballs[i]]));
+const manifestOf = new Map(packages.map((p) => [p.manifest.name, p.manifest]));
+function withDependencies(name, into = new Set()) {
+  if (into.has(name)) return into;
+  into.add(name);
+  for (const dep of Object.keys(manifestOf.get(name)?.dependencies ?? {})) if (manifestOf.has(dep)) withDependencies(dep, into);
+  return into;
+}
+const ran = [];
+for (const p of packages) {
+  const readme = fs.readFileSync(path.join(p.dir, 'README.md'), 'utf8');
+  const example = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (example === undefined) continue;
+  const alone = path.join(work, `alone-${p.manifest.name.replace(/[@/]/g, '_')}`);
+  fs.mkdirSync(alone);
+  fs.writeFileSync(path.join(alone, 'package.json'), JSON.stringify({ name: 'pack-check-alone', private: true, type: 'module' }));
+  const mine = [...withDependencies(p.manifest.name)].map((n) => tarballOf.get(n));
+  const peers = Object.keys(p.manifest.peerDependencies ?? {}).some((d) => d.startsWith('@tensorflow/'))
+    ? ['@tensorflow/tfjs-core@4.22.0', '@tensorflow/tfjs-backend-cpu@4.22.0']
+    : [];
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...mine, ...peers], alone);
+  fs.writeFileSync(path.join(alone, 'example.mjs'), example);
+  try {
+    execFileSync('node', ['example.mjs'], { cwd: alone, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 180_000 });
+  } catch (error) {
+    throw new Error(`${p.manifest.name}: its README example failed when installed alone:\n${error.stderr ?? error.message}`);
+  }
+  ran.push(p.manifest.name);
+}
+console.log(`pack-check: README examples run with each package installed alone: ${ran.join(', ')}`);
 fs.rmSync(work, { recursive: true, force: true });

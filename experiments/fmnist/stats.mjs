@@ -53,9 +53,15 @@ function signTest(diffs) {
   const nz = diffs.filter((d) => d !== 0);
   const n = nz.length;
   const k = nz.filter((d) => d > 0).length;
-  const binom = (j) => { let c = 1; for (let i = 0; i < j; i++) c = (c * (n - i)) / (i + 1); return c / 2 ** n; };
-  let low = 0; for (let j = 0; j <= k; j++) low += binom(j);
-  let high = 0; for (let j = k; j <= n; j++) high += binom(j);
+  const binom = (j) => {
+    let c = 1;
+    for (let i = 0; i < j; i++) c = (c * (n - i)) / (i + 1);
+    return c / 2 ** n;
+  };
+  let low = 0;
+  for (let j = 0; j <= k; j++) low += binom(j);
+  let high = 0;
+  for (let j = k; j <= n; j++) high += binom(j);
   return { positive: k, n, p: Math.min(1, 2 * Math.min(low, high)) };
 }
 
@@ -77,7 +83,14 @@ for (const sampler of ['spos', 'nao', 'gdas']) {
   const lm = runs.map((r) => skdt(read(r, 'result.json'), 'landmarks'));
   const row = { sampler, seeds: runs.map((r) => Number(r.split('-s')[1])) };
   for (const v of ['binned', 'released']) {
-    row[v] = { without: base.map((b) => b[v]), with: lm.map((l) => l[v]), ...paired(base.map((b) => b[v]), lm.map((l) => l[v])) };
+    row[v] = {
+      without: base.map((b) => b[v]),
+      with: lm.map((l) => l[v]),
+      ...paired(
+        base.map((b) => b[v]),
+        lm.map((l) => l[v]),
+      ),
+    };
   }
   row.returned = { without: base.map((b) => b.returned), with: lm.map((l) => l.returned) };
   out.main.push(row);
@@ -92,10 +105,15 @@ function passRatio(config) {
 function cpuSeconds(name) {
   const file = path.join(dir, name, 'cpu-time.jsonl');
   if (!fs.existsSync(file)) return undefined;
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).reduce((s, t) => s + t.userSeconds + t.systemSeconds, 0);
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .reduce((s, t) => s + t.userSeconds + t.systemSeconds, 0);
 }
 const settings = [
-  { name: 'default (every step, ranking batch 128)', runs: (s) => `spos-s${s}` },
+  { name: 'default (every step, ranking batch 128)', runs: (s) => `spos-s${s}`, cpu: (s) => `cost-default-s${s}` },
   { name: 'every 2nd step', runs: (s) => `cost-every-2-s${s}` },
   { name: 'every 4th step', runs: (s) => (s === 0 ? 'abl-every-4' : `cost-every-4-s${s}`) },
   { name: 'ranking batch 64', runs: (s) => `cost-rankbatch-64-s${s}` },
@@ -109,37 +127,56 @@ for (const setting of settings) {
     if (!exists(name) || !exists(`spos-s${s}`)) continue;
     const b = skdt(read(`spos-s${s}`, 'result.json'), 'baseline');
     const l = skdt(read(name, 'result.json'), 'landmarks');
-    // CPU time of the landmark super-net: the whole process for --no-baseline runs; for the main
-    // grid's runs (both variants in one process) the landmark variant's share of the wall time.
-    const cpu = cpuSeconds(name);
-    const share = name.startsWith('spos-') ? l.seconds / (l.seconds + b.seconds) : 1;
-    const baseCpu = cpuSeconds(`spos-s${s}`);
-    pairs.push({ seed: s, gain: l.binned - b.binned, gainReleased: l.released - b.released, passes: passRatio(read(name, 'config.json')),
-      cpu: cpu === undefined ? undefined : cpu * share, baselineCpu: baseCpu === undefined ? undefined : baseCpu * (b.seconds / (l.seconds + b.seconds)) });
+    // CPU time (user + system) of the process that trained this setting's super-net alone
+    // (--no-baseline runs); the default setting's own runs are cost-default-s*, the baseline's cost-none-s*.
+    const cpu = cpuSeconds(setting.cpu === undefined ? name : setting.cpu(s));
+    const baselineCpu = cpuSeconds(`cost-none-s${s}`);
+    pairs.push({ seed: s, gain: l.binned - b.binned, gainReleased: l.released - b.released, passes: passRatio(read(name, 'config.json')), cpu, baselineCpu });
   }
   if (pairs.length === 0) continue;
   const gains = pairs.map((p) => p.gain);
   const cpus = pairs.map((p) => p.cpu).filter((x) => x !== undefined);
   const baseCpus = pairs.map((p) => p.baselineCpu).filter((x) => x !== undefined);
-  out.cost.push({ setting: setting.name, seeds: pairs.map((p) => p.seed), passes: pairs[0].passes, ...paired(pairs.map(() => 0), gains),
-    gainReleased: mean(pairs.map((p) => p.gainReleased)), cpuSeconds: cpus.length ? mean(cpus) : undefined, baselineCpuSeconds: baseCpus.length ? mean(baseCpus) : undefined });
+  const cpuRatio = cpus.length && baseCpus.length ? mean(cpus) / mean(baseCpus) : undefined;
+  out.cost.push({
+    setting: setting.name,
+    seeds: pairs.map((p) => p.seed),
+    passes: pairs[0].passes,
+    ...paired(
+      pairs.map(() => 0),
+      gains,
+    ),
+    gainReleased: mean(pairs.map((p) => p.gainReleased)),
+    cpuSeconds: cpus.length ? mean(cpus) : undefined,
+    baselineCpuSeconds: baseCpus.length ? mean(baseCpus) : undefined,
+    cpuRatio,
+    cpuRuns: cpus.length,
+  });
 }
 
 if (asJson) {
   console.log(JSON.stringify(out, null, 1));
 } else {
-  console.log('| sampler | seeds | S-KdT without | S-KdT with | paired gain (95 % bootstrap CI) | pairs improved, sign-test p | gain, released-code S-KdT (CI) | returned arch. ground truth without / with (%) |');
+  console.log(
+    '| sampler | seeds | S-KdT without | S-KdT with | paired gain (95 % bootstrap CI) | pairs improved, sign-test p | gain, released-code S-KdT (CI) | returned arch. ground truth without / with (%) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of out.main) {
     const b = r.binned;
     const rc = r.released;
     const baseNote = r.sampler === 'nao' ? ' (= SPOS baseline)' : '';
     const pct = (xs) => fmt(100 * mean(xs.filter((x) => x !== undefined)), 1);
-    console.log(`| ${r.sampler} | ${r.seeds.length} | ${ms(b.without)}${baseNote} | ${ms(b.with)} | ${fmt(b.mean)} [${fmt(b.ci[0])}, ${fmt(b.ci[1])}] | ${b.sign.positive}/${b.sign.n}, p = ${fmt(b.sign.p, 4)} | ${fmt(rc.mean)} [${fmt(rc.ci[0])}, ${fmt(rc.ci[1])}] | ${pct(r.returned.without)} / ${pct(r.returned.with)} |`);
+    console.log(
+      `| ${r.sampler} | ${r.seeds.length} | ${ms(b.without)}${baseNote} | ${ms(b.with)} | ${fmt(b.mean)} [${fmt(b.ci[0])}, ${fmt(b.ci[1])}] | ${b.sign.positive}/${b.sign.n}, p = ${fmt(b.sign.p, 4)} | ${fmt(rc.mean)} [${fmt(rc.ci[0])}, ${fmt(rc.ci[1])}] | ${pct(r.returned.without)} / ${pct(r.returned.with)} |`,
+    );
   }
-  console.log('\n| landmark term setting (SPOS) | seeds | training passes vs baseline | S-KdT gain vs the seed\'s baseline (95 % CI) | pairs improved, sign-test p | CPU s of the super-net (baseline) |');
+  console.log(
+    "\n| landmark term setting (SPOS) | seeds | training passes vs baseline | S-KdT gain vs the seed's baseline (95 % CI) | pairs improved, sign-test p | CPU s per super-net run, with / without the term (ratio) |",
+  );
   console.log('|---|---|---|---|---|---|');
   for (const c of out.cost) {
-    console.log(`| ${c.setting} | ${c.seeds.length} | ${fmt(c.passes, 2)} | ${fmt(c.mean)} [${fmt(c.ci[0])}, ${fmt(c.ci[1])}] | ${c.sign.positive}/${c.sign.n}, p = ${fmt(c.sign.p, 4)} | ${fmt(c.cpuSeconds, 0)} (${fmt(c.baselineCpuSeconds, 0)}) |`);
+    console.log(
+      `| ${c.setting} | ${c.seeds.length} | ${fmt(c.passes, 2)} | ${fmt(c.mean)} [${fmt(c.ci[0])}, ${fmt(c.ci[1])}] | ${c.sign.positive}/${c.sign.n}, p = ${fmt(c.sign.p, 4)} | ${fmt(c.cpuSeconds, 0)} / ${fmt(c.baselineCpuSeconds, 0)} (${fmt(c.cpuRatio, 2)}) |`,
+    );
   }
 }

@@ -23,10 +23,14 @@ if (main.length > 0) {
   const data = readReportData(main.map((n) => path.join(runsDir, n)));
   const ceiling = data.groups.find((g) => g.noiseCeiling !== null)?.noiseCeiling;
   console.log(`Main grid: ${main.length} runs (${main.join(', ')}); noise ceiling S-KdT ${ceiling?.toFixed(3) ?? '—'}\n`);
-  console.log('| sampler | landmarks | runs | S-KdT (mean ± std) | noise ceiling | returned architecture, mean / best ground truth (%) | best rank in the table | hours per super-net |');
+  console.log(
+    '| sampler | landmarks | runs | S-KdT (mean ± std) | noise ceiling | returned architecture, mean / best ground truth (%) | best rank in the table | hours per super-net |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const g of data.groups) {
-    console.log(`| ${g.sampler} | ${g.variant === 'landmarks' ? 'with' : 'without'} | ${g.runs.length} | ${ms(g.skdt)} | ${g.noiseCeiling?.toFixed(3) ?? '—'} | ${pct(g.returned?.mean)} / ${pct(g.returned?.best)} | ${g.bestRank ?? '—'} | ${g.variantHours.toFixed(3)} |`);
+    console.log(
+      `| ${g.sampler} | ${g.variant === 'landmarks' ? 'with' : 'without'} | ${g.runs.length} | ${ms(g.skdt)} | ${g.noiseCeiling?.toFixed(3) ?? '—'} | ${pct(g.returned?.mean)} / ${pct(g.returned?.best)} | ${g.bestRank ?? '—'} | ${g.variantHours.toFixed(3)} |`,
+    );
   }
   console.log('');
 }
@@ -50,6 +54,8 @@ if (ablations.length > 0) {
   console.log('|---|---|---|---|---|---|---|');
   for (const g of data.groups) {
     const ratio = g.variant === 'landmarks' ? passRatio(path.basename(g.runs[0])).toFixed(2) : '1.00';
-    console.log(`| ${g.setting || 'paper defaults'} | ${g.variant === 'landmarks' ? 'with' : 'without'} | ${ms(g.skdt)} | ${g.noiseCeiling?.toFixed(3) ?? '—'} | ${pct(g.returned?.mean)} | ${ratio} | ${g.variantHours.toFixed(3)} |`);
+    console.log(
+      `| ${g.setting || 'paper defaults'} | ${g.variant === 'landmarks' ? 'with' : 'without'} | ${ms(g.skdt)} | ${g.noiseCeiling?.toFixed(3) ?? '—'} | ${pct(g.returned?.mean)} | ${ratio} | ${g.variantHours.toFixed(3)} |`,
+    );
   }
 }

@@ -1,47 +1,15 @@
 export { ensureGradients } from './tf/ensure-gradients.js';
 
-export type {
-  PairLossKind,
-  PairRankingLossOptions,
-  RankingLossOptions,
-  RankingPair,
-  RankingReduction,
-} from './loss/ranking-loss.js';
-export {
-  landmarkRankingLoss,
-  pairRankingLoss,
-  rankingPairs,
-  sampledRankingLoss,
-  samplePairs,
-} from './loss/ranking-loss.js';
+export type { PairLossKind, PairRankingLossOptions, RankingLossOptions, RankingPair, RankingReduction } from './loss/ranking-loss.js';
+export { landmarkRankingLoss, pairRankingLoss, rankingPairs, sampledRankingLoss, samplePairs } from './loss/ranking-loss.js';
 
-export type {
-  LambdaSchedule,
-  LambdaScheduleConfig,
-  LambdaScheduleShape,
-  ResolvedLambdaScheduleConfig,
-} from './schedule/lambda-schedule.js';
+export type { LambdaSchedule, LambdaScheduleConfig, LambdaScheduleShape, ResolvedLambdaScheduleConfig } from './schedule/lambda-schedule.js';
 export { createLambdaSchedule, getSchedule, listSchedules, registerSchedule } from './schedule/lambda-schedule.js';
 
-export type {
-  DiverseSelectionOptions,
-  EvenSelectionOptions,
-  ScoredArchitecture,
-  UniformSelectionOptions,
-} from './selection/select-landmarks.js';
-export {
-  selectDiverseLandmarks,
-  selectEvenlySpacedLandmarks,
-  selectUniformLandmarks,
-} from './selection/select-landmarks.js';
+export type { DiverseSelectionOptions, EvenSelectionOptions, ScoredArchitecture, UniformSelectionOptions } from './selection/select-landmarks.js';
+export { selectDiverseLandmarks, selectEvenlySpacedLandmarks, selectUniformLandmarks } from './selection/select-landmarks.js';
 
-export type {
-  AddLandmarkOptions,
-  DuplicatePolicy,
-  Landmark,
-  LandmarkJson,
-  LandmarkSetJson,
-} from './landmarks/landmark-set.js';
+export type { AddLandmarkOptions, DuplicatePolicy, Landmark, LandmarkJson, LandmarkSetJson } from './landmarks/landmark-set.js';
 export { LANDMARK_SET_FORMAT, LANDMARK_SET_VERSION, LandmarkSet } from './landmarks/landmark-set.js';
 export { loadLandmarkSet, saveLandmarkSet } from './landmarks/landmark-file.js';
 

@@ -5,14 +5,7 @@ export type { AnySearchSpace, SearchSpace } from './registry/search-space.js';
 export { hamming } from './registry/search-space.js';
 export { createDartsSpace } from './darts/darts-space.js';
 export type { DartsGenotype, DartsLikeGenotype, DartsOp, DartsPair } from './darts/genotype.js';
-export {
-  assertDartsGenotype,
-  canonicalDartsGenotype,
-  DARTS_CONCAT,
-  DARTS_NODES,
-  DARTS_OPS,
-  isDartsOp,
-} from './darts/genotype.js';
+export { assertDartsGenotype, canonicalDartsGenotype, DARTS_CONCAT, DARTS_NODES, DARTS_OPS, isDartsOp } from './darts/genotype.js';
 export type { ParsedDartsLikeGenotype } from './darts/genotype-format.js';
 export { formatDartsGenotype, parseDartsGenotype, parseDartsLikeGenotype, toDartsGenotype } from './darts/genotype-format.js';
 export type { NaslibCompact } from './darts/naslib-compact.js';

@@ -85,17 +85,8 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   float* gamma = Floats(info[3], d.c, "gamma");
   float* beta = Floats(info[4], d.c, "beta");
   float* y = Floats(info[5], size, "y");
-  std::vector<float> mean(static_cast<size_t>(d.c)), variance(static_cast<size_t>(d.c));
-  const std::lock_guard<std::mutex> lock(BatchNormMutex());
   try {
-    BatchNormEntry& e = BatchNormLookup(d.n, d.h, d.w, d.c, d.epsilon);
-    e.forward.execute(Stream(), {{DNNL_ARG_SRC, memory(e.data, Engine(), x)},
-                                 {DNNL_ARG_DST, memory(e.data, Engine(), y)},
-                                 {DNNL_ARG_SCALE, memory(e.stats, Engine(), gamma)},
-                                 {DNNL_ARG_SHIFT, memory(e.stats, Engine(), beta)},
-                                 {DNNL_ARG_MEAN, memory(e.stats, Engine(), mean.data())},
-                                 {DNNL_ARG_VARIANCE, memory(e.stats, Engine(), variance.data())}});
-    Stream().wait();
+    BatchNormForward(d.n, d.h, d.w, d.c, d.epsilon, x, gamma, beta, y);
   } catch (const dnnl::error& error) {
     throw Napi::Error::New(env, std::string("oneDNN: ") + error.what() + " (status " + std::to_string(error.status) + ")");
   }
@@ -139,24 +130,8 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
   float* dx = Floats(info[5], size, "dx");
   float* dgamma = Floats(info[6], d.c, "dgamma");
   float* dbeta = Floats(info[7], d.c, "dbeta");
-  std::vector<float> mean(static_cast<size_t>(d.c)), variance(static_cast<size_t>(d.c));
-  Statistics(x, d.n * d.h * d.w, d.c, mean.data(), variance.data());
-  const std::lock_guard<std::mutex> lock(BatchNormMutex());
   try {
-    BatchNormEntry& e = BatchNormLookup(d.n, d.h, d.w, d.c, d.epsilon);
-    // oneDNN 2.6 lists the shift among the backward pass's arguments although the gradient does not
-    // depend on it: hand it zeros.
-    std::vector<float> shift(static_cast<size_t>(d.c), 0.f);
-    e.backward.execute(Stream(), {{DNNL_ARG_SRC, memory(e.data, Engine(), x)},
-                                  {DNNL_ARG_DIFF_DST, memory(e.data, Engine(), dy)},
-                                  {DNNL_ARG_SCALE, memory(e.stats, Engine(), gamma)},
-                                  {DNNL_ARG_SHIFT, memory(e.stats, Engine(), shift.data())},
-                                  {DNNL_ARG_MEAN, memory(e.stats, Engine(), mean.data())},
-                                  {DNNL_ARG_VARIANCE, memory(e.stats, Engine(), variance.data())},
-                                  {DNNL_ARG_DIFF_SRC, memory(e.data, Engine(), dx)},
-                                  {DNNL_ARG_DIFF_SCALE, memory(e.stats, Engine(), dgamma)},
-                                  {DNNL_ARG_DIFF_SHIFT, memory(e.stats, Engine(), dbeta)}});
-    Stream().wait();
+    BatchNormBackward(d.n, d.h, d.w, d.c, d.epsilon, dy, x, gamma, dx, dgamma, dbeta);
   } catch (const dnnl::error& error) {
     throw Napi::Error::New(env, std::string("oneDNN: ") + error.what() + " (status " + std::to_string(error.status) + ")");
   }
@@ -164,6 +139,43 @@ Napi::Value BatchNormGrad(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void BatchNormForward(int64_t n, int64_t h, int64_t w, int64_t c, float epsilon, const float* x, const float* gamma,
+                      const float* beta, float* y) {
+  std::vector<float> mean(static_cast<size_t>(c)), variance(static_cast<size_t>(c));
+  const std::lock_guard<std::mutex> lock(BatchNormMutex());
+  BatchNormEntry& e = BatchNormLookup(n, h, w, c, epsilon);
+  auto in = [](const memory::desc& desc, const float* data) { return memory(desc, Engine(), const_cast<float*>(data)); };
+  e.forward.execute(Stream(), {{DNNL_ARG_SRC, in(e.data, x)},
+                               {DNNL_ARG_DST, memory(e.data, Engine(), y)},
+                               {DNNL_ARG_SCALE, in(e.stats, gamma)},
+                               {DNNL_ARG_SHIFT, in(e.stats, beta)},
+                               {DNNL_ARG_MEAN, memory(e.stats, Engine(), mean.data())},
+                               {DNNL_ARG_VARIANCE, memory(e.stats, Engine(), variance.data())}});
+  Stream().wait();
+}
+
+void BatchNormBackward(int64_t n, int64_t h, int64_t w, int64_t c, float epsilon, const float* dy, const float* x,
+                       const float* gamma, float* dx, float* dgamma, float* dbeta) {
+  std::vector<float> mean(static_cast<size_t>(c)), variance(static_cast<size_t>(c));
+  Statistics(x, n * h * w, c, mean.data(), variance.data());
+  // oneDNN 2.6 lists the shift among the backward pass's arguments although the gradient does not
+  // depend on it: hand it zeros.
+  std::vector<float> shift(static_cast<size_t>(c), 0.f);
+  const std::lock_guard<std::mutex> lock(BatchNormMutex());
+  BatchNormEntry& e = BatchNormLookup(n, h, w, c, epsilon);
+  auto in = [](const memory::desc& desc, const float* data) { return memory(desc, Engine(), const_cast<float*>(data)); };
+  e.backward.execute(Stream(), {{DNNL_ARG_SRC, in(e.data, x)},
+                                {DNNL_ARG_DIFF_DST, in(e.data, dy)},
+                                {DNNL_ARG_SCALE, in(e.stats, gamma)},
+                                {DNNL_ARG_SHIFT, memory(e.stats, Engine(), shift.data())},
+                                {DNNL_ARG_MEAN, memory(e.stats, Engine(), mean.data())},
+                                {DNNL_ARG_VARIANCE, memory(e.stats, Engine(), variance.data())},
+                                {DNNL_ARG_DIFF_SRC, memory(e.data, Engine(), dx)},
+                                {DNNL_ARG_DIFF_SCALE, memory(e.stats, Engine(), dgamma)},
+                                {DNNL_ARG_DIFF_SHIFT, memory(e.stats, Engine(), dbeta)}});
+  Stream().wait();
+}
 
 size_t BatchNormCacheSize() {
   const std::lock_guard<std::mutex> lock(BatchNormMutex());

@@ -56,6 +56,21 @@ void InitElementwise(Napi::Env env, Napi::Object exports);
 /** Registers batchNorm / batchNormGrad (batchnorm.cc). */
 void InitBatchNorm(Napi::Env env, Napi::Object exports);
 size_t BatchNormCacheSize();
+/** Registers the fused ReLU-(depthwise-)conv-BN kernels (fused.cc). */
+void InitFused(Napi::Env env, Napi::Object exports);
+/**
+ * One convolution on raw buffers (conv.cc's cached primitives; op 0 forward x,w->y, 1 backward-data
+ * dy,w->dx, 2 backward-weights x,dy->dw), geometry as conv()'s 18 numbers. Throws dnnl::error.
+ */
+void RunConv(int op, const int64_t* geometry, float* a, float* b, float* out);
+/** oneDNN's implementation name of that convolution's cached primitive (built if needed). */
+std::string ConvImplementation(int op, const int64_t* geometry);
+/** Training-mode batch norm forward on raw NHWC buffers (batchnorm.cc). Throws dnnl::error. */
+void BatchNormForward(int64_t n, int64_t h, int64_t w, int64_t c, float epsilon, const float* x, const float* gamma,
+                      const float* beta, float* y);
+/** Its gradient (statistics of x recomputed): dx, dgamma, dbeta. Throws dnnl::error. */
+void BatchNormBackward(int64_t n, int64_t h, int64_t w, int64_t c, float epsilon, const float* dy, const float* x,
+                       const float* gamma, float* dx, float* dgamma, float* dbeta);
 void ClearBatchNormCache();
 /** Cached matmul primitives (elementwise.cc). */
 size_t MatmulCacheSize();

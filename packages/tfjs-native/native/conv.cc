@@ -446,9 +446,25 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   lmreg::InitElementwise(env, exports);
   lmreg::InitBatchNorm(env, exports);
+  lmreg::InitFused(env, exports);
   return exports;
 }
 
 }  // namespace
+
+/** conv() without N-API: for the fused kernels (fused.cc). Throws dnnl::error. */
+void lmreg::RunConv(int op, const int64_t* geometry, float* a, float* b, float* out) {
+  Geometry g;
+  std::copy(geometry, geometry + kGeometrySize, g.begin());
+  const std::lock_guard<std::mutex> lock(CacheMutex());
+  Execute(static_cast<Op>(op), Lookup(static_cast<Op>(op), g), a, b, out);
+}
+
+std::string lmreg::ConvImplementation(int op, const int64_t* geometry) {
+  Geometry g;
+  std::copy(geometry, geometry + kGeometrySize, g.begin());
+  const std::lock_guard<std::mutex> lock(CacheMutex());
+  return Lookup(static_cast<Op>(op), g).implementation;
+}
 
 NODE_API_MODULE(lmreg_tfjs_native, Init)

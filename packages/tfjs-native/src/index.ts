@@ -9,4 +9,7 @@ export {
   isFusedBatchNormAvailable,
 } from './kernels/batch-norm.js';
 export { AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './kernels/fused.js';
+export { RELU_CONV_BN, RELU_CONV_BN_GRAD, RELU_SEP_CONV_BN, RELU_SEP_CONV_BN_GRAD, reluConvBn, reluSepConvBn } from './kernels/fused-conv.js';
+export type { FusedConvOptions } from './kernels/fused-conv.js';
+export { bufferPoolStats, clearBufferPool } from './kernels/output.js';
 export { isNativeKernelRegistered, NATIVE_KERNELS, registerNativeKernels, unregisterNativeKernels } from './kernels/register.js';

@@ -152,8 +152,8 @@ export {
   saveCheckpoint,
 } from './run/checkpoint.js';
 export type { CheckpointData, LoadedCheckpoint } from './run/checkpoint.js';
-export { copyFileAtomic, removeStaleTempFiles, writeFileAtomic } from './run/atomic-file.js';
-export type { RemoveTempFilesOptions } from './run/atomic-file.js';
+export { copyFileAtomic, removeStaleTempFiles, writeFileAtomic } from '@lmreg/common';
+export type { RemoveTempFilesOptions } from '@lmreg/common';
 export { LOCK_FILE, RUN_FILES, RunDir } from './run/run-dir.js';
 export type { LogRecord, RunDirOptions } from './run/run-dir.js';
 export { parseGroundTruthCsv, parseGroundTruthMeta } from './ground-truth/table-format.js';

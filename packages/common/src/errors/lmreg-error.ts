@@ -36,10 +36,7 @@ export class InvalidArchitectureError extends LmregError {
 /** A name looked up in a registry (space, sampler, schedule, ...) is not registered. */
 export class NotRegisteredError extends LmregError {
   constructor(kind: string, name: string, known: readonly string[]) {
-    super(
-      'LMREG_NOT_REGISTERED',
-      `unknown ${kind} '${name}'. Registered ${kind}s: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
-    );
+    super('LMREG_NOT_REGISTERED', `unknown ${kind} '${name}'. Registered ${kind}s: ${known.length > 0 ? known.join(', ') : '(none)'}.`);
   }
 }
 

@@ -90,9 +90,7 @@ export function createRng(seed: number): Rng {
 /** Restores an {@link Rng} from {@link Rng.state}. Throws `InvalidArgumentError` on a malformed state. */
 export function createRngFromState(state: readonly number[]): Rng {
   if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x))) {
-    throw new InvalidArgumentError(
-      `createRngFromState needs the 4 integers returned by Rng.state(), got ${JSON.stringify(state)}.`,
-    );
+    throw new InvalidArgumentError(`createRngFromState needs the 4 integers returned by Rng.state(), got ${JSON.stringify(state)}.`);
   }
   return new XoroshiroRng(xoroshiro128plusFromState(state));
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
-import { FileFormatError } from '@lmreg/common';
+import { FileFormatError, writeFileAtomic } from '@lmreg/common';
 import type { SearchSpace } from '@lmreg/spaces';
 
 import { LandmarkSet } from './landmark-set.js';
@@ -15,21 +14,9 @@ import { LandmarkSet } from './landmark-set.js';
  *   the file cannot be written; the temporary file is removed.
  */
 export async function saveLandmarkSet<A>(path: string, set: LandmarkSet<A>): Promise<void> {
-  const text = `${JSON.stringify(set.toJSON(), null, 2)}\n`;
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  // The one atomic writer of the project (temp file beside `path`, fsync, rename; see @lmreg/common).
+  writeFileAtomic(path, `${JSON.stringify(set.toJSON(), null, 2)}\n`);
+  return Promise.resolve();
 }
 
 /**
@@ -45,11 +32,9 @@ export async function loadLandmarkSet<A>(path: string, space: SearchSpace<A>): P
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw new FileFormatError(
-      path,
-      code === 'ENOENT' ? 'landmark set file does not exist.' : `cannot read landmark set: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw new FileFormatError(path, code === 'ENOENT' ? 'landmark set file does not exist.' : `cannot read landmark set: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let json: unknown;
   try {

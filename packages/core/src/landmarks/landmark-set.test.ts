@@ -204,8 +204,13 @@ describe('landmark set files', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('reports a missing folder with the Node.js error and cleans up', async () => {
-    await expect(saveLandmarkSet(join(dir, 'no-such-dir', 'x.json'), good())).rejects.toMatchObject({ code: 'ENOENT' });
+  it('creates a missing folder (the shared atomic writer of @lmreg/common), and reports an impossible one with the Node.js error', async () => {
+    const file = join(dir, 'no-such-dir', 'x.json');
+    await saveLandmarkSet(file, good());
+    expect((await loadLandmarkSet(file, toyGrid)).size).toBe(good().size);
+    await writeFile(join(dir, 'a-file'), 'x');
+    await expect(saveLandmarkSet(join(dir, 'a-file', 'x.json'), good())).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   const corrupt: Array<[string, string, RegExp]> = [
@@ -248,7 +253,17 @@ describe('landmark set files', () => {
   });
 
   test.prop([fc.string({ maxLength: 80 })], { numRuns: 100 })('fromJSON never fails with anything but FileFormatError', (junk) => {
-    for (const json of [junk, (() => { try { return JSON.parse(junk) as unknown; } catch { return junk; } })(), { ...good().toJSON(), landmarks: [junk] }]) {
+    for (const json of [
+      junk,
+      (() => {
+        try {
+          return JSON.parse(junk) as unknown;
+        } catch {
+          return junk;
+        }
+      })(),
+      { ...good().toJSON(), landmarks: [junk] },
+    ]) {
       try {
         LandmarkSet.fromJSON(toyGrid, json);
       } catch (error) {

@@ -178,9 +178,7 @@ export class LandmarkSet<A> implements Iterable<Landmark<A>> {
    */
   merge(other: Iterable<Landmark<A>>, options: AddLandmarkOptions = {}): number {
     if (other instanceof LandmarkSet && other.space.name !== this.space.name) {
-      throw new InvalidArgumentError(
-        `LandmarkSet.merge: cannot merge landmarks of space '${other.space.name}' into a set of space '${this.space.name}'.`,
-      );
+      throw new InvalidArgumentError(`LandmarkSet.merge: cannot merge landmarks of space '${other.space.name}' into a set of space '${this.space.name}'.`);
     }
     if (other === null || typeof other !== 'object' || typeof (other as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
       throw new InvalidArgumentError('LandmarkSet.merge: expected a LandmarkSet or an array of landmarks.');
@@ -230,7 +228,9 @@ export class LandmarkSet<A> implements Iterable<Landmark<A>> {
     const bad = (message: string, cause?: unknown): FileFormatError =>
       new FileFormatError(file, `landmark set: ${message}`, cause === undefined ? undefined : { cause });
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      throw bad(`expected a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}${typeof json === 'string' ? ' (pass JSON.parse(text), not the text)' : ''}.`);
+      throw bad(
+        `expected a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}${typeof json === 'string' ? ' (pass JSON.parse(text), not the text)' : ''}.`,
+      );
     }
     const o = json as Record<string, unknown>;
     if (o['format'] !== LANDMARK_SET_FORMAT) {

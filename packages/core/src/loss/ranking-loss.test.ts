@@ -5,14 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { ensureGradients } from '../tf/ensure-gradients.js';
-import {
-  landmarkRankingLoss,
-  pairRankingLoss,
-  rankingPairs,
-  type RankingLossOptions,
-  sampledRankingLoss,
-  samplePairs,
-} from './ranking-loss.js';
+import { landmarkRankingLoss, pairRankingLoss, rankingPairs, type RankingLossOptions, sampledRankingLoss, samplePairs } from './ranking-loss.js';
 
 let before = 0;
 beforeAll(async () => {
@@ -27,11 +20,7 @@ afterEach(() => {
 });
 
 /** Runs the loss and its gradient w.r.t. the losses tensor; disposes everything it made. */
-function lossAndGrad(
-  losses: readonly number[],
-  truth: readonly number[],
-  options?: RankingLossOptions,
-): { value: number; grad: number[] } {
+function lossAndGrad(losses: readonly number[], truth: readonly number[], options?: RankingLossOptions): { value: number; grad: number[] } {
   const x = tf.tensor1d(losses.slice());
   const { value, grad } = tf.valueAndGrad((l: tf.Tensor) => landmarkRankingLoss(l as tf.Tensor1D, truth, options))(x);
   const out = { value: value.dataSync()[0] as number, grad: Array.from(grad.dataSync()) };
@@ -64,7 +53,10 @@ const lossValue = fc.double({ min: -5, max: 5, noNaN: true, noDefaultInfinity: t
 const landmarks = fc.integer({ min: 0, max: 8 }).chain((m) =>
   fc.record({
     losses: fc.array(lossValue, { minLength: m, maxLength: m }),
-    truth: fc.array(fc.integer({ min: 0, max: 6 }).map((v) => 85 + v), { minLength: m, maxLength: m }),
+    truth: fc.array(
+      fc.integer({ min: 0, max: 6 }).map((v) => 85 + v),
+      { minLength: m, maxLength: m },
+    ),
   }),
 );
 const options: fc.Arbitrary<RankingLossOptions> = fc.oneof(
@@ -130,19 +122,16 @@ describe('landmarkRankingLoss', () => {
     if (ordered) expect(grad.every((g) => g === 0)).toBe(true);
   });
 
-  test.prop([landmarks, options, fc.integer()], { numRuns: 60 })(
-    'the full sum is invariant under permuting the landmarks',
-    ({ losses, truth }, o, seed) => {
-      const order = createRng(seed).shuffle(losses.map((_, i) => i));
-      const a = lossAndGrad(losses, truth, o).value;
-      const b = lossAndGrad(
-        order.map((i) => losses[i] as number),
-        order.map((i) => truth[i] as number),
-        o,
-      ).value;
-      expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(a)));
-    },
-  );
+  test.prop([landmarks, options, fc.integer()], { numRuns: 60 })('the full sum is invariant under permuting the landmarks', ({ losses, truth }, o, seed) => {
+    const order = createRng(seed).shuffle(losses.map((_, i) => i));
+    const a = lossAndGrad(losses, truth, o).value;
+    const b = lossAndGrad(
+      order.map((i) => losses[i] as number),
+      order.map((i) => truth[i] as number),
+      o,
+    ).value;
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(a)));
+  });
 
   it('rejects bad input with typed errors that name the problem', () => {
     const x = tf.tensor1d([1, 2]);
@@ -198,24 +187,21 @@ describe('samplePairs', () => {
 });
 
 describe('sampledRankingLoss', () => {
-  test.prop([landmarks, fc.integer()], { numRuns: 15 })(
-    'its mean over sampled pairs estimates the full mean (Eq. 6 vs Eq. 4)',
-    ({ losses, truth }, seed) => {
-      const pairs = rankingPairs(truth);
-      fc.pre(pairs.length > 0);
-      const x = tf.tensor1d(losses);
-      const full = landmarkRankingLoss(x, truth, { reduction: 'mean' });
-      const m = 4000;
-      const sampled = sampledRankingLoss(x, truth, m, createRng(seed), { reduction: 'mean' });
-      const terms = pairs.map((p) => Math.max(0, (losses[p.better] as number) - (losses[p.worse] as number)));
-      const mean = terms.reduce((a, b) => a + b, 0) / terms.length;
-      const variance = terms.reduce((a, b) => a + (b - mean) ** 2, 0) / terms.length;
-      const f = full.dataSync()[0] as number;
-      expect(f).toBeCloseTo(mean, 4);
-      expect(Math.abs((sampled.dataSync()[0] as number) - f)).toBeLessThanOrEqual(6 * Math.sqrt(variance / m) + 1e-4);
-      tf.dispose([x, full, sampled]);
-    },
-  );
+  test.prop([landmarks, fc.integer()], { numRuns: 15 })('its mean over sampled pairs estimates the full mean (Eq. 6 vs Eq. 4)', ({ losses, truth }, seed) => {
+    const pairs = rankingPairs(truth);
+    fc.pre(pairs.length > 0);
+    const x = tf.tensor1d(losses);
+    const full = landmarkRankingLoss(x, truth, { reduction: 'mean' });
+    const m = 4000;
+    const sampled = sampledRankingLoss(x, truth, m, createRng(seed), { reduction: 'mean' });
+    const terms = pairs.map((p) => Math.max(0, (losses[p.better] as number) - (losses[p.worse] as number)));
+    const mean = terms.reduce((a, b) => a + b, 0) / terms.length;
+    const variance = terms.reduce((a, b) => a + (b - mean) ** 2, 0) / terms.length;
+    const f = full.dataSync()[0] as number;
+    expect(f).toBeCloseTo(mean, 4);
+    expect(Math.abs((sampled.dataSync()[0] as number) - f)).toBeLessThanOrEqual(6 * Math.sqrt(variance / m) + 1e-4);
+    tf.dispose([x, full, sampled]);
+  });
 
   it('sums the m sampled pair terms and differentiates through them', () => {
     const x = tf.tensor1d([1, 0]);

@@ -59,9 +59,7 @@ function resolveOptions(fn: string, options: RankingLossOptions | undefined, ext
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key) && !extraKeys.includes(key)) {
-      throw new InvalidArgumentError(
-        `${fn}: unknown option '${key}'. Known options: ${[...OPTION_KEYS, ...extraKeys].join(', ')}.`,
-      );
+      throw new InvalidArgumentError(`${fn}: unknown option '${key}'. Known options: ${[...OPTION_KEYS, ...extraKeys].join(', ')}.`);
     }
   }
   const kind = options.kind ?? 'hinge';
@@ -120,9 +118,7 @@ function checkLosses(fn: string, losses: tf.Tensor, length: number): void {
     throw new InvalidArgumentError(`${fn}: losses must have dtype float32, got ${losses.dtype}; cast it first.`);
   }
   if (losses.shape[0] !== length) {
-    throw new InvalidArgumentError(
-      `${fn}: losses has ${String(losses.shape[0])} entries but groundTruth has ${length}; pass one metric per landmark.`,
-    );
+    throw new InvalidArgumentError(`${fn}: losses has ${String(losses.shape[0])} entries but groundTruth has ${length}; pass one metric per landmark.`);
   }
 }
 
@@ -228,11 +224,7 @@ function lossOverPairs(losses: tf.Tensor1D, pairs: readonly RankingPair[], o: Re
  * @param groundTruth length `M`: stand-alone metric per landmark, higher = better. Ties give no pair.
  * @returns a scalar tensor; the caller owns it (and must dispose it).
  */
-export function landmarkRankingLoss(
-  losses: tf.Tensor1D,
-  groundTruth: readonly number[],
-  options?: RankingLossOptions,
-): tf.Scalar {
+export function landmarkRankingLoss(losses: tf.Tensor1D, groundTruth: readonly number[], options?: RankingLossOptions): tf.Scalar {
   const o = resolveOptions('landmarkRankingLoss', options);
   checkGroundTruth('landmarkRankingLoss', groundTruth);
   checkLosses('landmarkRankingLoss', losses, groundTruth.length);
@@ -253,13 +245,7 @@ export function landmarkRankingLoss(
  * @param rng seeded generator, advanced by `m` draws.
  * @returns a scalar tensor; the caller owns it.
  */
-export function sampledRankingLoss(
-  losses: tf.Tensor1D,
-  groundTruth: readonly number[],
-  m: number,
-  rng: Rng,
-  options?: RankingLossOptions,
-): tf.Scalar {
+export function sampledRankingLoss(losses: tf.Tensor1D, groundTruth: readonly number[], m: number, rng: Rng, options?: RankingLossOptions): tf.Scalar {
   const o = resolveOptions('sampledRankingLoss', options);
   checkGroundTruth('sampledRankingLoss', groundTruth);
   checkLosses('sampledRankingLoss', losses, groundTruth.length);
@@ -299,9 +285,7 @@ export function pairRankingLoss(lossBetter: tf.Tensor, lossWorse: tf.Tensor, opt
   const fn = 'pairRankingLoss';
   const o = resolveOptions(fn, options, ['weight']);
   if (o.weightByGap) {
-    throw new InvalidArgumentError(
-      `${fn}: weightByGap needs the ground truth; pass options.weight = pair.weight from samplePairs instead.`,
-    );
+    throw new InvalidArgumentError(`${fn}: weightByGap needs the ground truth; pass options.weight = pair.weight from samplePairs instead.`);
   }
   for (const [name, t] of [
     ['lossBetter', lossBetter],

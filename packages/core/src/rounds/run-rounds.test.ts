@@ -41,7 +41,11 @@ describe('runRounds (Algorithm 1)', () => {
       const events: string[] = [];
       const trained: string[] = [];
       const records = await runRounds({
-        rounds, perRound, space: nb201, term, exclude: heldOut,
+        rounds,
+        perRound,
+        space: nb201,
+        term,
+        exclude: heldOut,
         trainRound: async (r) => {
           events.push(`train ${r}`);
         },
@@ -71,14 +75,27 @@ describe('runRounds (Algorithm 1)', () => {
     const { archs, truth } = world(30, 1);
     const initial = archs.slice(0, 3).map((a) => ({ architecture: a, metric: truth(a) }));
     const propose = async () => archs.map((a, i) => ({ arch: a, fitness: -i }));
-    const full = await runRounds({ rounds: 3, perRound: 2, space: nb201, term: makeTerm(initial), trainRound: async () => undefined, propose, trainAlone: truth });
+    const full = await runRounds({
+      rounds: 3,
+      perRound: 2,
+      space: nb201,
+      term: makeTerm(initial),
+      trainRound: async () => undefined,
+      propose,
+      trainAlone: truth,
+    });
     // A run killed after round 0: its term got round 0's landmarks back from its checkpoint.
     const resumedTerm = makeTerm(initial);
     for (const a of full[0]?.added ?? []) resumedTerm.add({ architecture: nb201.parse(a.arch), metric: a.groundTruth });
     const proposed: number[] = [];
     const saved: RoundRecord[][] = [];
     const resumed = await runRounds({
-      rounds: 3, perRound: 2, space: nb201, term: resumedTerm, done: full.slice(0, 1), trainRound: async () => undefined,
+      rounds: 3,
+      perRound: 2,
+      space: nb201,
+      term: resumedTerm,
+      done: full.slice(0, 1),
+      trainRound: async () => undefined,
       propose: async (r) => {
         proposed.push(r);
         return propose();
@@ -96,7 +113,9 @@ describe('runRounds (Algorithm 1)', () => {
   it('the baseline (no term) trains every round and records nothing', async () => {
     const trainedRounds: number[] = [];
     const records = await runRounds({
-      rounds: 3, perRound: 2, space: nb201,
+      rounds: 3,
+      perRound: 2,
+      space: nb201,
       trainRound: async (r) => {
         trainedRounds.push(r);
       },

@@ -2,13 +2,7 @@ import { InvalidArgumentError, NotRegisteredError } from '@lmreg/common';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
-import {
-  createLambdaSchedule,
-  getSchedule,
-  type LambdaScheduleConfig,
-  listSchedules,
-  registerSchedule,
-} from './lambda-schedule.js';
+import { createLambdaSchedule, getSchedule, type LambdaScheduleConfig, listSchedules, registerSchedule } from './lambda-schedule.js';
 
 const BUILTINS = ['constant', 'cosine-increasing', 'cosine-decreasing', 'step-increasing', 'step-decreasing'];
 
@@ -64,7 +58,7 @@ describe('createLambdaSchedule', () => {
     expect(s.value(275)).toBeCloseTo(5, 12); // (1 - cos(pi / 2)) / 2 = 1/2
     expect(s.value(400)).toBe(10);
     expect(s.value(500)).toBe(10); // held past the end
-    expect(s.valueAt(150 + 250 / 3)).toBeCloseTo(10 * (1 - Math.cos(Math.PI / 3)) / 2, 12);
+    expect(s.valueAt(150 + 250 / 3)).toBeCloseTo((10 * (1 - Math.cos(Math.PI / 3))) / 2, 12);
   });
 
   it('uses fractional time epoch + step / stepsPerEpoch', () => {
@@ -80,7 +74,7 @@ describe('createLambdaSchedule', () => {
   it('cosine-decreasing: ramps over 10 epochs, then falls to zero at the last epoch', () => {
     const s = createLambdaSchedule({ schedule: 'cosine-decreasing', lambdaMax: 10, totalEpochs: 101, warmupEpochs: 0 });
     expect(s.value(0)).toBe(0);
-    expect(s.value(5)).toBeCloseTo(10 * 0.5 * (1 + Math.cos(Math.PI * 0.05)) / 2, 12);
+    expect(s.value(5)).toBeCloseTo((10 * 0.5 * (1 + Math.cos(Math.PI * 0.05))) / 2, 12);
     expect(s.value(50)).toBeCloseTo(5, 12);
     expect(s.value(100)).toBeCloseTo(0, 12);
   });

@@ -74,9 +74,7 @@ export function registerSchedule(shape: LambdaScheduleShape, options: { replace?
     throw new InvalidArgumentError(`registerSchedule: shape '${shape.name}' needs a factor(progress) function.`);
   }
   if (shapes.has(shape.name) && options.replace !== true) {
-    throw new InvalidArgumentError(
-      `registerSchedule: a schedule named '${shape.name}' is already registered; pick another name or pass { replace: true }.`,
-    );
+    throw new InvalidArgumentError(`registerSchedule: a schedule named '${shape.name}' is already registered; pick another name or pass { replace: true }.`);
   }
   shapes.set(shape.name, shape);
 }
@@ -209,9 +207,7 @@ export function createLambdaSchedule(config: LambdaScheduleConfig): LambdaSchedu
     const ramp = rampEpochs > 0 ? Math.min(1, since / rampEpochs) : 1;
     const f = shape.factor(progress);
     if (typeof f !== 'number' || !(f >= 0 && f <= 1)) {
-      throw new InvalidArgumentError(
-        `lambda schedule '${name}': factor(${progress}) returned ${String(f)}; a schedule shape must return a number in [0, 1].`,
-      );
+      throw new InvalidArgumentError(`lambda schedule '${name}': factor(${progress}) returned ${String(f)}; a schedule shape must return a number in [0, 1].`);
     }
     return lambdaMax * f * ramp;
   };

@@ -24,9 +24,7 @@ describe.each(listSpaces())('landmark selection on space %s', (name) => {
     expect(new Set(picked.map((a) => space.key(a))).size).toBe(count);
     const [root, ...rest] = picked;
     for (const a of rest) expect(space.distance(a, root)).toBeGreaterThan(tau);
-    expect(selectDiverseLandmarks(space, count, createRng(seed), { tau }).map((a) => space.format(a))).toEqual(
-      picked.map((a) => space.format(a)),
-    );
+    expect(selectDiverseLandmarks(space, count, createRng(seed), { tau }).map((a) => space.format(a))).toEqual(picked.map((a) => space.format(a)));
   });
 
   test.prop([fc.integer()], { numRuns: RUNS })('uniform: distinct keys, exclusions respected, reproducible', (seed) => {

@@ -23,9 +23,7 @@ function checkCount(fn: string, count: number, space: SearchSpace<unknown>): voi
     throw new InvalidArgumentError(`${fn}: count must be a non-negative integer, got ${String(count)}.`);
   }
   if (BigInt(count) > space.size) {
-    throw new InvalidArgumentError(
-      `${fn}: cannot pick ${count} distinct architectures from space '${space.name}', which has only ${space.size}.`,
-    );
+    throw new InvalidArgumentError(`${fn}: cannot pick ${count} distinct architectures from space '${space.name}', which has only ${space.size}.`);
   }
 }
 
@@ -64,12 +62,7 @@ function resolveAttempts(fn: string, maxAttempts: number | undefined, count: num
  * @throws InvalidArgumentError when `tau` cannot be exceeded in this space, or when `count` distinct
  *   landmarks farther than `tau` cannot be found within `maxAttempts` walks (lower `count` or `tau`).
  */
-export function selectDiverseLandmarks<A>(
-  space: SearchSpace<A>,
-  count: number,
-  rng: Rng,
-  options: DiverseSelectionOptions<A> = {},
-): A[] {
+export function selectDiverseLandmarks<A>(space: SearchSpace<A>, count: number, rng: Rng, options: DiverseSelectionOptions<A> = {}): A[] {
   const fn = 'selectDiverseLandmarks';
   checkSpace(fn, space);
   checkCount(fn, count, space);
@@ -127,12 +120,7 @@ export interface UniformSelectionOptions {
  * @returns `count` architectures with distinct keys, in draw order.
  * @throws InvalidArgumentError when `count` distinct keys are not found within `maxAttempts` draws.
  */
-export function selectUniformLandmarks<A>(
-  space: SearchSpace<A>,
-  count: number,
-  rng: Rng,
-  options: UniformSelectionOptions = {},
-): A[] {
+export function selectUniformLandmarks<A>(space: SearchSpace<A>, count: number, rng: Rng, options: UniformSelectionOptions = {}): A[] {
   const fn = 'selectUniformLandmarks';
   checkSpace(fn, space);
   checkCount(fn, count, space);
@@ -212,9 +200,7 @@ export function selectEvenlySpacedLandmarks<A, C extends ScoredArchitecture<A>>(
     unique.push({ c, key });
   });
   if (count > unique.length) {
-    throw new InvalidArgumentError(
-      `${fn}: asked for ${count} landmarks but there are only ${unique.length} distinct candidates; lower count.`,
-    );
+    throw new InvalidArgumentError(`${fn}: asked for ${count} landmarks but there are only ${unique.length} distinct candidates; lower count.`);
   }
   if (count === 0) return [];
   unique.sort((a, b) => a.c.metric - b.c.metric || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -42,7 +42,11 @@ describe('createLandmarkTerm', () => {
       const term = createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(), pairs: m, rng: createRng(seed) });
       const reference = createRng(seed);
       for (let step = 0; step < 5; step++) {
-        const want = samplePairs(given.map((l) => l.metric), m, reference);
+        const want = samplePairs(
+          given.map((l) => l.metric),
+          m,
+          reference,
+        );
         const got = term.at(1, step);
         if (want.length === 0) {
           expect(got).toBeUndefined();
@@ -82,11 +86,14 @@ describe('createLandmarkTerm', () => {
       const step = term.at(1, 0);
       expect(step?.lambda).toBe(2.5);
       const calls: string[] = [];
-      const value = tf.tidy(() =>
-        step?.loss((arch) => {
-          calls.push(nb201.key(arch));
-          return tf.scalar(lossByKey.get(nb201.key(arch)) as number);
-        }).dataSync()[0],
+      const value = tf.tidy(
+        () =>
+          step
+            ?.loss((arch) => {
+              calls.push(nb201.key(arch));
+              return tf.scalar(lossByKey.get(nb201.key(arch)) as number);
+            })
+            .dataSync()[0],
       );
       expect(tf.memory().numTensors).toBe(before);
       let want = 0;
@@ -96,15 +103,16 @@ describe('createLandmarkTerm', () => {
     },
   );
 
-  it('has a gradient that pushes the better landmark\'s loss down and the worse one\'s up', () => {
+  it("has a gradient that pushes the better landmark's loss down and the worse one's up", () => {
     const given = landmarks([0.9, 0.1]);
     const term = createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(1), rng: createRng(0) });
     const step = term.at(1, 0);
     const better = tf.scalar(2);
     const worse = tf.scalar(1);
     const before = tf.memory().numTensors;
-    const grads = tf.grads((b: tf.Tensor, w: tf.Tensor) =>
-      step?.loss((arch) => (nb201.key(arch) === nb201.key(given[0]?.architecture as Nb201Arch) ? (b as tf.Scalar) : (w as tf.Scalar))) ?? tf.scalar(0),
+    const grads = tf.grads(
+      (b: tf.Tensor, w: tf.Tensor) =>
+        step?.loss((arch) => (nb201.key(arch) === nb201.key(given[0]?.architecture as Nb201Arch) ? (b as tf.Scalar) : (w as tf.Scalar))) ?? tf.scalar(0),
     )([better, worse]);
     expect(grads.map((g) => g.dataSync()[0])).toEqual([1, -1]);
     tf.dispose(grads);
@@ -115,12 +123,20 @@ describe('createLandmarkTerm', () => {
   it('softplus and gap weights reach the pair penalty', () => {
     const given = landmarks([0.9, 0.6, 0.1]);
     const term = createLandmarkTerm({
-      space: nb201, landmarks: given, schedule: schedule(1), pairs: 2, rng: createRng(3), loss: { kind: 'softplus', beta: 2, weightByGap: true },
+      space: nb201,
+      landmarks: given,
+      schedule: schedule(1),
+      pairs: 2,
+      rng: createRng(3),
+      loss: { kind: 'softplus', beta: 2, weightByGap: true },
     });
     const step = term.at(1, 0);
     const value = tf.tidy(() => step?.loss(() => tf.scalar(0.5)).dataSync()[0]);
     const want = tf.tidy(() =>
-      (step?.pairs ?? []).reduce((s, p) => s + (pairRankingLoss(tf.scalar(0.5), tf.scalar(0.5), { kind: 'softplus', beta: 2, weight: p.weight }).dataSync()[0] as number), 0),
+      (step?.pairs ?? []).reduce(
+        (s, p) => s + (pairRankingLoss(tf.scalar(0.5), tf.scalar(0.5), { kind: 'softplus', beta: 2, weight: p.weight }).dataSync()[0] as number),
+        0,
+      ),
     );
     expect(value).toBeCloseTo(want, 5);
   });
@@ -152,10 +168,21 @@ describe('createLandmarkTerm', () => {
     const term = createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(), rng: createRng(1) });
     expect(term.add({ architecture: given[0]?.architecture as Nb201Arch, metric: 0.1 })).toBe(false);
     expect(term.size).toBe(2);
-    expect(() => createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(), pairs: 0, rng: createRng(1) })).toThrow(/pairs must be a positive integer/);
+    expect(() => createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(), pairs: 0, rng: createRng(1) })).toThrow(
+      /pairs must be a positive integer/,
+    );
     expect(() => createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(), every: 1.5, rng: createRng(1) })).toThrow(InvalidArgumentError);
-    expect(() => createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(), rng: createRng(1), loss: { kind: 'hinge', margin: -1 } })).toThrow(/margin/);
-    expect(() => createLandmarkTerm({ space: nb201, landmarks: [{ architecture: given[0]?.architecture as Nb201Arch, metric: NaN }], schedule: schedule(), rng: createRng(1) })).toThrow(InvalidArgumentError);
+    expect(() => createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(), rng: createRng(1), loss: { kind: 'hinge', margin: -1 } })).toThrow(
+      /margin/,
+    );
+    expect(() =>
+      createLandmarkTerm({
+        space: nb201,
+        landmarks: [{ architecture: given[0]?.architecture as Nb201Arch, metric: NaN }],
+        schedule: schedule(),
+        rng: createRng(1),
+      }),
+    ).toThrow(InvalidArgumentError);
     expect(() => restoreLandmarkTerm(term, { format: 'other' })).toThrow(/not a landmark-term state/);
     const other = createLandmarkTerm({ space: nb201, landmarks: landmarks([0.3, 0.2], 7), schedule: schedule(), rng: createRng(1) });
     expect(() => restoreLandmarkTerm(term, other.toJSON())).toThrow(/other landmarks/);

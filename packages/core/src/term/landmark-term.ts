@@ -115,7 +115,7 @@ export function createLandmarkTerm<A>(options: LandmarkTermOptions<A>): Landmark
   const every = positiveInteger('every', options.every, 1);
   const lossOptions = options.loss ?? {};
   if ('reduction' in lossOptions) {
-    throw new InvalidArgumentError("createLandmarkTerm: loss.reduction is not an option; the pair terms are summed (Eq. 6). Remove it.");
+    throw new InvalidArgumentError('createLandmarkTerm: loss.reduction is not an option; the pair terms are summed (Eq. 6). Remove it.');
   }
   const weightByGap = lossOptions.weightByGap === true;
   const { weightByGap: _ignored, ...penalty } = lossOptions;
@@ -195,8 +195,12 @@ export function createLandmarkTerm<A>(options: LandmarkTermOptions<A>): Landmark
 export function restoreLandmarkTerm<A>(term: LandmarkTerm<A>, state: unknown): LandmarkTerm<A> {
   const s = state as Partial<LandmarkTermState> | null;
   if (
-    typeof s !== 'object' || s === null || s.format !== 'lmreg-landmark-term' || s.version !== 1 ||
-    !Array.isArray(s.landmarks) || !Array.isArray(s.rng) ||
+    typeof s !== 'object' ||
+    s === null ||
+    s.format !== 'lmreg-landmark-term' ||
+    s.version !== 1 ||
+    !Array.isArray(s.landmarks) ||
+    !Array.isArray(s.rng) ||
     !s.landmarks.every((l) => Array.isArray(l) && l.length === 2 && typeof l[0] === 'string' && typeof l[1] === 'number')
   ) {
     throw new InvalidArgumentError("restoreLandmarkTerm: not a landmark-term state (expected { format: 'lmreg-landmark-term', version: 1, landmarks, rng }).");

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { selectBackend } from '@lmreg/train';
+
 import { resolveSearchConfig } from '../config/search-config.js';
 import { runSearch } from '../search/run-search.js';
 import type { SearchResult } from '../search/search-result.js';
@@ -29,19 +30,30 @@ beforeAll(async () => {
   await selectBackend('cpu');
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-eval-'));
   runDir = path.join(root, 'run');
-  const config = resolveSearchConfig([{
-    source: 'test',
-    values: {
-      preset: 'tiny', backend: 'cpu', trainSubset: 128, testSubset: 48, epochs: 1, batchSize: 16, heldOut: 4,
-      landmarks: { count: 2, tau: 2 }, ranking: { batchSize: 16 }, standalone: { epochs: 1, batchSize: 32 }, compareBaseline: false,
+  const config = resolveSearchConfig([
+    {
+      source: 'test',
+      values: {
+        preset: 'tiny',
+        backend: 'cpu',
+        trainSubset: 128,
+        testSubset: 48,
+        epochs: 1,
+        batchSize: 16,
+        heldOut: 4,
+        landmarks: { count: 2, tau: 2 },
+        ranking: { batchSize: 16 },
+        standalone: { epochs: 1, batchSize: 32 },
+        compareBaseline: false,
+      },
     },
-  }]);
+  ]);
   result = await runSearch({ config, outDir: runDir });
 }, 300_000);
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('lmreg eval', () => {
-  it('reproduces the run\'s super-net accuracies of its held-out architectures and ranks them', async () => {
+  it("reproduces the run's super-net accuracies of its held-out architectures and ranks them", async () => {
     const before = tf.memory().numTensors;
     const archs = result.heldOut.map((h) => h.arch);
     const report = JSON.parse((await run(['--run', runDir, ...archs.flatMap((a) => ['--arch', a]), '--json'])).out) as EvalReport;

@@ -5,14 +5,13 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import { type Command, Option } from 'commander';
 
-import type { BackendRequest } from '@lmreg/train';
-import { chooseBackend } from './backend-line.js';
+import type { BackendRequest, StandaloneResult } from '@lmreg/train';
+
+import { getNetworkBuilder, evaluate, networkOptions, loadCheckpoint, disposeBatches, makeEvalBatches } from '@lmreg/train';
+
 import { readConfigFile, resolveSearchConfig } from '../config/search-config.js';
-import { getNetworkBuilder } from '@lmreg/train';
-import { evaluate } from '@lmreg/train';
-import { networkOptions } from '@lmreg/train';
-import { loadCheckpoint } from '@lmreg/train';
-import { disposeBatches, makeEvalBatches, type StandaloneResult } from '@lmreg/train';
+import { chooseBackend } from './backend-line.js';
+
 import { collect, parseIntFlag, resolveArchitectures } from './arch-list.js';
 import { loadRunData } from './run-data.js';
 import type { CliIo } from './standalone-command.js';
@@ -45,16 +44,18 @@ export interface EvalReport {
 export function formatEvalTable(report: EvalReport): string {
   const width = Math.max(4, ...report.ranking.map((r) => r.arch.length));
   const gt = report.ranking.some((r) => r.groundTruth !== undefined);
-  return [
-    `super-net ranking: ${report.variant} super-net of ${report.run} (epoch ${report.epoch ?? '?'}), ${report.testImages} test images, ${report.backend}`,
-    `rank  ${'arch'.padEnd(width)}  super-net${gt ? '  stand-alone' : ''}`,
-    ...report.ranking.map(
-      (r) =>
-        `${String(r.rank).padStart(4)}  ${r.arch.padEnd(width)}  ${(100 * r.supernetAccuracy).toFixed(2).padStart(8)}%${
-          gt ? `  ${r.groundTruth === undefined ? '' : `${(100 * r.groundTruth).toFixed(2).padStart(10)}%`}` : ''
-        }`,
-    ),
-  ].join('\n') + '\n';
+  return (
+    [
+      `super-net ranking: ${report.variant} super-net of ${report.run} (epoch ${report.epoch ?? '?'}), ${report.testImages} test images, ${report.backend}`,
+      `rank  ${'arch'.padEnd(width)}  super-net${gt ? '  stand-alone' : ''}`,
+      ...report.ranking.map(
+        (r) =>
+          `${String(r.rank).padStart(4)}  ${r.arch.padEnd(width)}  ${(100 * r.supernetAccuracy).toFixed(2).padStart(8)}%${
+            gt ? `  ${r.groundTruth === undefined ? '' : `${(100 * r.groundTruth).toFixed(2).padStart(10)}%`}` : ''
+          }`,
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 /**
@@ -68,14 +69,14 @@ export function addEvalCommand(program: Command, io: CliIo): Command {
     .description('rank architectures by the accuracy of their path in a trained super-net of a search run')
     .requiredOption('--run <dir>', 'folder of a `lmreg search` run (config.json + supernet-<variant>.bin)')
     .addOption(new Option('--variant <name>', 'which super-net (default: landmarks if present, else baseline)').choices(['landmarks', 'baseline']))
-    .option('--arch <string>', 'architecture in the space\'s string format (repeatable)', collect)
+    .option('--arch <string>', "architecture in the space's string format (repeatable)", collect)
     .option('--archs <file>', 'file with one architecture per line (# comments allowed)')
     .option('--sample <n>', 'also rank n architectures sampled uniformly (with --seed)', parseIntFlag)
     .option('--seed <n>', 'seed of --sample (default 0)', parseIntFlag)
-    .addOption(new Option('--backend <name>', 'tfjs backend (default: the run\'s)').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .addOption(new Option('--backend <name>', "tfjs backend (default: the run's)").choices(['auto', 'tensorflow', 'wasm', 'cpu']))
     .option('--json', 'print JSON instead of the table')
     .option('-q, --quiet', 'no progress output')
-    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
+    .option('--verbose', "how the backend was chosen, and tfjs' own notices")
     .action(async (opts: Record<string, unknown>) => {
       const dir = path.resolve(String(opts['run']));
       const configFile = path.join(dir, 'config.json');
@@ -98,16 +99,28 @@ export function addEvalCommand(program: Command, io: CliIo): Command {
       const builder = getNetworkBuilder(space.name);
       const archs = resolveArchitectures(
         space,
-        { arch: opts['arch'] as string[] | undefined, archs: opts['archs'] as string | undefined, sample: opts['sample'] as number | undefined, seed: (opts['seed'] as number | undefined) ?? 0 },
+        {
+          arch: opts['arch'] as string[] | undefined,
+          archs: opts['archs'] as string | undefined,
+          sample: opts['sample'] as number | undefined,
+          seed: (opts['seed'] as number | undefined) ?? 0,
+        },
         'eval',
       );
       const ck = loadCheckpoint(checkpoint);
       const weights: Record<string, Float32Array> = {};
       for (const [k, v] of Object.entries(ck.arrays)) if (k.startsWith('w/')) weights[k.slice(2)] = v;
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await chooseBackend(((opts['backend'] as string | undefined) ?? config.backend) as BackendRequest, { quiet, verbose: opts['verbose'] === true }, io);
+      const backend = await chooseBackend(
+        ((opts['backend'] as string | undefined) ?? config.backend) as BackendRequest,
+        { quiet, verbose: opts['verbose'] === true },
+        io,
+      );
       const data = await loadRunData(config);
-      const truth = JSON.parse(fs.existsSync(path.join(dir, 'standalone.json')) ? fs.readFileSync(path.join(dir, 'standalone.json'), 'utf8') : '{}') as Record<string, StandaloneResult>;
+      const truth = JSON.parse(fs.existsSync(path.join(dir, 'standalone.json')) ? fs.readFileSync(path.join(dir, 'standalone.json'), 'utf8') : '{}') as Record<
+        string,
+        StandaloneResult
+      >;
       const net = builder.createSupernet(networkOptions(space.name, data.shape, config.seed));
       const evalBatches = makeEvalBatches(data.test, 256);
       let rows: Omit<EvalRow, 'rank'>[];
@@ -136,8 +149,13 @@ export function addEvalCommand(program: Command, io: CliIo): Command {
         .map(({ r }, i) => ({ rank: i + 1, ...r }));
       const epoch = (ck.meta as { epoch?: unknown } | null)?.epoch;
       const report: EvalReport = {
-        run: dir, variant, checkpoint, epoch: typeof epoch === 'number' ? epoch : null,
-        testImages: data.test.n, backend: backend.name, ranking,
+        run: dir,
+        variant,
+        checkpoint,
+        epoch: typeof epoch === 'number' ? epoch : null,
+        testImages: data.test.n,
+        backend: backend.name,
+        ranking,
       };
       io.out(opts['json'] === true ? JSON.stringify(report, null, 2) + '\n' : formatEvalTable(report));
     });

@@ -16,9 +16,37 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const TINY_SEARCH = [
-  'search', '--preset', 'tiny', '--backend', 'cpu', '--train-subset', '64', '--test-subset', '32', '--epochs', '1', '--batch-size', '16',
-  '--held-out', '2', '--landmarks', '2', '--tau', '2', '--rank-batch-size', '16', '--standalone-batch-size', '32', '--budget', '2',
-  '--search-population', '2', '--search-tournament', '2', '--search-top', '1',
+  'search',
+  '--preset',
+  'tiny',
+  '--backend',
+  'cpu',
+  '--train-subset',
+  '64',
+  '--test-subset',
+  '32',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '16',
+  '--held-out',
+  '2',
+  '--landmarks',
+  '2',
+  '--tau',
+  '2',
+  '--rank-batch-size',
+  '16',
+  '--standalone-batch-size',
+  '32',
+  '--budget',
+  '2',
+  '--search-population',
+  '2',
+  '--search-tournament',
+  '2',
+  '--search-top',
+  '1',
 ];
 
 let root = '';
@@ -63,7 +91,9 @@ describe('what a newcomer meets', () => {
 
     const resumed = await cli(['search', '-o', out, '--resume']);
     expect(resumed.code).toBe(0);
-    expect(resumed.err.split('\n').filter((l) => l.startsWith('backend:'))).toEqual([expect.stringMatching(/^backend: cpu \(@tensorflow\/tfjs-backend-cpu: pure JavaScript/)]);
+    expect(resumed.err.split('\n').filter((l) => l.startsWith('backend:'))).toEqual([
+      expect.stringMatching(/^backend: cpu \(@tensorflow\/tfjs-backend-cpu: pure JavaScript/),
+    ]);
     expect(resumed.out).toContain(first.variants[0]?.skdt.toFixed(3));
     const differs = await cli(['search', '-o', out, '--resume', '--seed', '9', '-q']);
     expect(differs.code).toBe(2);

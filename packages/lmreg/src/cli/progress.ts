@@ -44,7 +44,9 @@ export function createProgressReporter(options: { quiet: boolean; stream?: NodeJ
       lastKey = key;
       const elapsed = (performance.now() - (started.get(id) ?? 0)) / 1000;
       const eta = p.done > 0 ? (elapsed / p.done) * (p.total - p.done) : NaN;
-      stream.write(`[${p.phase}] ${p.label}: ${p.done}/${p.total} steps, ${elapsed.toFixed(0)} s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s\n`);
+      stream.write(
+        `[${p.phase}] ${p.label}: ${p.done}/${p.total} steps, ${elapsed.toFixed(0)} s elapsed, ETA ${Number.isFinite(eta) ? eta.toFixed(0) : '?'} s\n`,
+      );
     },
     stop: () => undefined,
   };

@@ -1,8 +1,7 @@
+import { loadDataset, takeSubset } from '@lmreg/train';
+import type { DatasetSplit, NetworkShape } from '@lmreg/train';
+
 import type { SearchConfig } from '../config/search-config.js';
-import { loadDataset } from '@lmreg/train';
-import { takeSubset } from '@lmreg/train';
-import type { DatasetSplit } from '@lmreg/train';
-import type { NetworkShape } from '@lmreg/train';
 
 /** The data of a run, built exactly as `runSearch` builds it. */
 export interface RunData {

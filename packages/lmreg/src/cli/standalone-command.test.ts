@@ -6,13 +6,33 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { selectBackend } from '@lmreg/train';
+
 import { createProgram } from './main.js';
 import type { StandaloneReport } from './standalone-command.js';
 
 // `lmreg standalone` in-process through commander, on the cpu backend at a tiny size.
 const TINY = [
-  '--preset', 'tiny', '--backend', 'cpu', '--dataset', 'fashion-mnist-mini', '--image-size', '8', '--channels', '4',
-  '--cells', '1', '--train-subset', '64', '--test-subset', '32', '--epochs', '1', '--batch-size', '32', '-q',
+  '--preset',
+  'tiny',
+  '--backend',
+  'cpu',
+  '--dataset',
+  'fashion-mnist-mini',
+  '--image-size',
+  '8',
+  '--channels',
+  '4',
+  '--cells',
+  '1',
+  '--train-subset',
+  '64',
+  '--test-subset',
+  '32',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '32',
+  '-q',
 ];
 const A = '|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|';
 const B = '|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_3x3~0|none~1|skip_connect~2|';
@@ -47,7 +67,10 @@ describe('lmreg standalone', () => {
     const list = path.join(root, 'archs.txt');
     fs.writeFileSync(list, `# two architectures\n${A}\n\n${B}\n`);
     const second = JSON.parse((await run([...TINY, '--archs', list, '-o', out, '--resume', '--json'])).out) as StandaloneReport;
-    expect(second.results.map((r) => [r.arch, r.cached])).toEqual([[A, true], [B, false]]);
+    expect(second.results.map((r) => [r.arch, r.cached])).toEqual([
+      [A, true],
+      [B, false],
+    ]);
     expect(second.results[0]).toEqual({ ...first.results[0], cached: true });
     const cache = JSON.parse(fs.readFileSync(path.join(out, 'standalone.json'), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(cache)).toHaveLength(2);

@@ -4,12 +4,12 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import { type Command, Option } from 'commander';
 
-import type { BackendRequest } from '@lmreg/train';
+import type { BackendRequest, StandaloneResult } from '@lmreg/train';
+
+import { defaultAugmentation, getNetworkBuilder, RunDir, disposeBatches, makeEvalBatches, seedFor, trainStandalone } from '@lmreg/train';
+
 import { resolveSearchConfig, type SearchConfig } from '../config/search-config.js';
-import { defaultAugmentation } from '@lmreg/train';
-import { getNetworkBuilder } from '@lmreg/train';
-import { RunDir } from '@lmreg/train';
-import { disposeBatches, makeEvalBatches, seedFor, trainStandalone, type StandaloneResult } from '@lmreg/train';
+
 import { collect, parseIntFlag, parseNumberFlag, resolveArchitectures } from './arch-list.js';
 import { chooseBackend } from './backend-line.js';
 import { createProgressReporter } from './progress.js';
@@ -38,9 +38,19 @@ export interface StandaloneReport {
 /** The part of a config that decides a stand-alone result (what `--out` folders are keyed on). */
 function standaloneConfig(c: SearchConfig): Record<string, unknown> {
   return {
-    command: 'standalone', space: c.space, dataset: c.dataset, ...(c.dataDir === undefined ? {} : { dataDir: c.dataDir }),
-    imageSize: c.imageSize, trainSubset: c.trainSubset, testSubset: c.testSubset, channels: c.channels, cells: c.cells,
-    augment: c.augment, seed: c.seed, standalone: c.standalone, backend: c.backend,
+    command: 'standalone',
+    space: c.space,
+    dataset: c.dataset,
+    ...(c.dataDir === undefined ? {} : { dataDir: c.dataDir }),
+    imageSize: c.imageSize,
+    trainSubset: c.trainSubset,
+    testSubset: c.testSubset,
+    channels: c.channels,
+    cells: c.cells,
+    augment: c.augment,
+    seed: c.seed,
+    standalone: c.standalone,
+    backend: c.backend,
   };
 }
 
@@ -69,7 +79,7 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
     .command('standalone')
     .description('train architectures alone (ground truth) and print their accuracy, params and time')
     .option('--space <name>', 'search space (one with a network builder: nb201)', 'nb201')
-    .option('--arch <string>', 'architecture in the space\'s string format (repeatable)', collect)
+    .option('--arch <string>', "architecture in the space's string format (repeatable)", collect)
     .option('--archs <file>', 'file with one architecture per line (# comments allowed)')
     .option('--sample <n>', 'also train n architectures sampled uniformly (with --seed)', parseIntFlag)
     .addOption(new Option('--preset <name>', 'defaults of data, network and recipe').choices(['tiny', 'small', 'paper']))
@@ -97,15 +107,29 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
     .option('--restart', 'discard the results in --out and train everything again')
     .option('--json', 'print JSON instead of the table')
     .option('-q, --quiet', 'no progress output')
-    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
+    .option('--verbose', "how the backend was chosen, and tfjs' own notices")
     .action(async (opts: Record<string, unknown>) => {
       const flags: Record<string, unknown> = {
-        preset: opts['preset'], space: opts['space'], dataset: opts['dataset'], dataDir: opts['dataDir'],
-        imageSize: opts['imageSize'], channels: opts['channels'], cells: opts['cells'], trainSubset: opts['trainSubset'],
-        testSubset: opts['testSubset'], augment: opts['augment'], seed: opts['seed'], backend: opts['backend'],
+        preset: opts['preset'],
+        space: opts['space'],
+        dataset: opts['dataset'],
+        dataDir: opts['dataDir'],
+        imageSize: opts['imageSize'],
+        channels: opts['channels'],
+        cells: opts['cells'],
+        trainSubset: opts['trainSubset'],
+        testSubset: opts['testSubset'],
+        augment: opts['augment'],
+        seed: opts['seed'],
+        backend: opts['backend'],
         standalone: {
-          epochs: opts['epochs'], batchSize: opts['batchSize'], lr: opts['lr'], lrMin: opts['lrMin'],
-          momentum: opts['momentum'], weightDecay: opts['weightDecay'], gradClip: opts['gradClip'],
+          epochs: opts['epochs'],
+          batchSize: opts['batchSize'],
+          lr: opts['lr'],
+          lrMin: opts['lrMin'],
+          momentum: opts['momentum'],
+          weightDecay: opts['weightDecay'],
+          gradClip: opts['gradClip'],
         },
       };
       const config = resolveSearchConfig([{ source: 'command-line flags', values: flags }]);
@@ -113,18 +137,31 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
       getNetworkBuilder(space.name); // fail early: lists the spaces that can be trained
       const archs = resolveArchitectures(
         space,
-        { arch: opts['arch'] as string[] | undefined, archs: opts['archs'] as string | undefined, sample: opts['sample'] as number | undefined, seed: config.seed },
+        {
+          arch: opts['arch'] as string[] | undefined,
+          archs: opts['archs'] as string | undefined,
+          sample: opts['sample'] as number | undefined,
+          seed: config.seed,
+        },
         'standalone',
       );
       if (opts['resume'] === true && typeof opts['out'] !== 'string') {
         throw new InvalidArgumentError('--resume needs the folder of the earlier run: pass --out <dir>.');
       }
-      const run = typeof opts['out'] === 'string' ? RunDir.open(path.resolve(opts['out']), standaloneConfig(config), { resume: opts['resume'] === true, restart: opts['restart'] === true }) : undefined;
+      const run =
+        typeof opts['out'] === 'string'
+          ? RunDir.open(path.resolve(opts['out']), standaloneConfig(config), { resume: opts['resume'] === true, restart: opts['restart'] === true })
+          : undefined;
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await chooseBackend(config.backend as BackendRequest, {
-        quiet, verbose: opts['verbose'] === true,
-        ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
-      }, io);
+      const backend = await chooseBackend(
+        config.backend as BackendRequest,
+        {
+          quiet,
+          verbose: opts['verbose'] === true,
+          ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
+        },
+        io,
+      );
       const data = await loadRunData(config);
       const augment = config.augment ? defaultAugmentation(config.dataset) : false;
       const cache = run?.readJson<Record<string, StandaloneResult>>('standalone.json') ?? {};
@@ -141,7 +178,13 @@ export function addStandaloneCommand(program: Command, io: CliIo): Command {
           }
           const label = `arch ${i + 1}/${archs.length}`;
           const result = trainStandalone({
-            space, arch, shape: data.shape, recipe: config.standalone, train: data.train, evalBatches, augment,
+            space,
+            arch,
+            shape: data.shape,
+            recipe: config.standalone,
+            train: data.train,
+            evalBatches,
+            augment,
             seed: seedFor(config.seed, key),
             onStep: (done, total) => progress.update({ phase: 'standalone', label, done, total }),
           });

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { writeSyntheticTable } from '@lmreg/train/testing';
+
 import { createProgram } from './main.js';
 import type { TableSearchReport } from './table-search-command.js';
 

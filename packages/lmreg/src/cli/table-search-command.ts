@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { selectBackend, type BackendRequest } from '@lmreg/train';
 
 import { loadGroundTruthTable } from '@lmreg/train';
+
 import { parseIntFlag } from './arch-list.js';
 import type { CliIo } from './standalone-command.js';
 
@@ -55,7 +56,10 @@ export function addTableSearchCommand(program: Command, io: CliIo): Command {
     .option('--population <n>', 'spos: population of regularized evolution', parseIntFlag)
     .option('--tournament <n>', 'spos: tournament size', parseIntFlag)
     .addOption(
-      new Option('--backend <name>', 'tfjs backend for samplers that train a model (nao); auto: tensorflow when installed, else wasm (about 4x faster than cpu here)')
+      new Option(
+        '--backend <name>',
+        'tfjs backend for samplers that train a model (nao); auto: tensorflow when installed, else wasm (about 4x faster than cpu here)',
+      )
         .choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native'])
         .default('auto'),
     )
@@ -84,8 +88,17 @@ export function addTableSearchCommand(program: Command, io: CliIo): Command {
       let optimum = -Infinity;
       for (let row = 0; row < table.size; row++) optimum = Math.max(optimum, table.value(row, r));
       const out: TableSearchReport = {
-        table: table.name, sampler: name, fitness: f, report: r, budget, seeds, mean, std, optimum,
-        msPerRun: (performance.now() - started) / seeds, backend,
+        table: table.name,
+        sampler: name,
+        fitness: f,
+        report: r,
+        budget,
+        seeds,
+        mean,
+        std,
+        optimum,
+        msPerRun: (performance.now() - started) / seeds,
+        backend,
       };
       io.out(
         opts['json'] === true

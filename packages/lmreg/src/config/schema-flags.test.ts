@@ -32,7 +32,12 @@ describe('flags derived from a zod schema', () => {
       compare: z.boolean().meta({ negate: 'compare' }),
     });
     expect(parse(schema, ['--epochs', '3', '--lr', '0.5', '--name', 'x', '--kind', 'b', '--bs', '7', '--no-nested-keep', '--no-compare'])).toEqual({
-      epochs: 3, lr: 0.5, name: 'x', kind: 'b', nested: { batchSize: 7, keep: false }, compare: false,
+      epochs: 3,
+      lr: 0.5,
+      name: 'x',
+      kind: 'b',
+      nested: { batchSize: 7, keep: false },
+      compare: false,
     });
     expect(parse(schema, ['--nested-keep'])).toEqual({ nested: { keep: true } });
     expect(parse(schema, [])).toEqual({});
@@ -45,12 +50,23 @@ describe('flags derived from a zod schema', () => {
     const flags = schemaFlags(searchConfigSchema);
     const paths = flags.map((f) => f.path.join('.'));
     const defaults = resolveSearchConfig([]);
-    const settable = [...leafPaths(defaults).map((p) => p.join('.')).filter((p) => p !== 'ranking.enabled'), 'dataDir', 'landmarks.add', 'groundTruth'];
+    const settable = [...leafPaths(defaults).map((p) => p.join('.')), 'dataDir', 'landmarks.add', 'groundTruth'];
     expect([...paths].sort()).toEqual([...settable].sort());
     const names = flags.flatMap((f) => f.options.map((o) => o.long));
     expect(new Set(names).size).toBe(names.length);
     // The names the grid and the README use are kept.
-    for (const n of ['--pairs', '--rank-every', '--rank-batch-size', '--lambda-max', '--no-baseline', '--landmarks', '--add-landmarks', '--held-out']) expect(names).toContain(n);
+    for (const n of [
+      '--pairs',
+      '--rank-every',
+      '--rank-batch-size',
+      '--lambda-max',
+      '--no-baseline',
+      '--no-landmark-term',
+      '--landmarks',
+      '--add-landmarks',
+      '--held-out',
+    ])
+      expect(names).toContain(n);
   });
 
   test.prop([fc.integer({ min: 2, max: 1000 }), fc.integer({ min: 1, max: 8 }), fc.double({ min: 0.001, max: 10, noNaN: true }), fc.boolean()])(
@@ -67,12 +83,18 @@ describe('flags derived from a zod schema', () => {
   );
 
   it('sampler, schedule and space names come from the registries: a sampler registered later is accepted', () => {
-    expect(() => resolveSearchConfig([{ source: 'flags', values: { sampler: 'my-sampler' } }])).toThrow(/unknown sampler 'my-sampler'; registered: random, spos, predictor, gdas, nao/);
+    expect(() => resolveSearchConfig([{ source: 'flags', values: { sampler: 'my-sampler' } }])).toThrow(
+      /unknown sampler 'my-sampler'; registered: random, spos, predictor, gdas, nao/,
+    );
     registerSampler({ name: 'my-sampler', description: 'test', spaces: 'any', create: () => ({}) as never });
     expect(resolveSearchConfig([{ source: 'flags', values: { sampler: 'my-sampler' } }]).sampler).toBe('my-sampler');
     expect(resolveSearchConfig([{ source: 'flags', values: { sampler: 'predictor' } }]).sampler).toBe('predictor');
-    expect(() => resolveSearchConfig([{ source: 'flags', values: { ranking: { schedule: 'cosine' } } }])).toThrow(/unknown lambda schedule 'cosine'; registered: .*cosine-increasing/);
-    expect(() => resolveSearchConfig([{ source: 'flags', values: { space: 'nb999' } }])).toThrow(/unknown search space with a network builder 'nb999'; registered: nb101, nb201/);
+    expect(() => resolveSearchConfig([{ source: 'flags', values: { ranking: { schedule: 'cosine' } } }])).toThrow(
+      /unknown lambda schedule 'cosine'; registered: .*cosine-increasing/,
+    );
+    expect(() => resolveSearchConfig([{ source: 'flags', values: { space: 'nb999' } }])).toThrow(
+      /unknown search space with a network builder 'nb999'; registered: nb101, nb201/,
+    );
     expect(() => resolveSearchConfig([{ source: 'flags', values: { sampler: 'gdas', space: 'nb101' } }])).toThrow(/gdas supports the spaces nb201/);
   });
 

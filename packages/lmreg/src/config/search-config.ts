@@ -13,10 +13,13 @@ export { ConfigError };
 
 /** A string that must name an entry of a registry (read when the config is validated, so plugins registered before count). */
 const registered = (what: string, list: () => readonly string[]) =>
-  z.string().min(1).superRefine((name, ctx) => {
-    const names = list();
-    if (!names.includes(name)) ctx.addIssue({ code: 'custom', message: `unknown ${what} '${name}'; registered: ${names.join(', ')}` });
-  });
+  z
+    .string()
+    .min(1)
+    .superRefine((name, ctx) => {
+      const names = list();
+      if (!names.includes(name)) ctx.addIssue({ code: 'custom', message: `unknown ${what} '${name}'; registered: ${names.join(', ')}` });
+    });
 const spacesWithNetworks = (): string[] => listSpaces().filter((s) => listNetworkBuilders().includes(s));
 
 const positiveInt = z.number().int().positive();
@@ -24,9 +27,13 @@ const nonNegative = z.number().nonnegative();
 
 /** The landmark ranking term. */
 export const rankingSchema = z.strictObject({
-  enabled: z.boolean().meta({ noFlag: true }),
+  enabled: z.boolean().meta({ negate: 'landmark-term', description: 'no landmark term: with --no-baseline, train only the baseline super-net' }),
   lambdaMax: nonNegative.meta({ flag: 'lambda-max', description: 'largest weight of the landmark term' }),
-  schedule: registered('lambda schedule', listSchedules).meta({ flag: 'schedule', value: '<name>', description: 'lambda schedule (registered in @lmreg/core: constant, cosine-increasing, ...)' }),
+  schedule: registered('lambda schedule', listSchedules).meta({
+    flag: 'schedule',
+    value: '<name>',
+    description: 'lambda schedule (registered in @lmreg/core: constant, cosine-increasing, ...)',
+  }),
   pairs: positiveInt.meta({ flag: 'pairs', description: 'landmark pairs per step' }),
   every: positiveInt.meta({ flag: 'rank-every', description: 'run the landmark term every k steps' }),
   batchSize: positiveInt.meta({ flag: 'rank-batch-size', description: 'batch size of the landmark term' }),
@@ -45,7 +52,12 @@ export const landmarkSchema = z.strictObject({
    * its folder, or a landmark-set file with accuracies in [0, 1]. Same recipe as the run's own
    * ground truth, or their order means nothing.
    */
-  add: z.string().min(1).optional().meta({ flag: 'add-landmarks', value: '<file>', description: 'also use architectures trained alone earlier as landmarks: a standalone.json of `lmreg standalone -o DIR` (or that folder) or a landmark-set file; same recipe as this run' }),
+  add: z.string().min(1).optional().meta({
+    flag: 'add-landmarks',
+    value: '<file>',
+    description:
+      'also use architectures trained alone earlier as landmarks: a standalone.json of `lmreg standalone -o DIR` (or that folder) or a landmark-set file; same recipe as this run',
+  }),
 });
 
 /** The search run on the trained super-net by the sampler (`sampler.propose`). */
@@ -64,10 +76,21 @@ export const searchSchema = z.strictObject({
 /** Configuration of `lmreg search`. Every field has a default from the preset. */
 export const searchConfigSchema = z.strictObject({
   preset: z.enum(['tiny', 'small', 'paper']).meta({ flag: 'preset', description: 'defaults to start from' }),
-  space: registered('search space with a network builder', spacesWithNetworks).meta({ flag: 'space', value: '<name>', description: 'search space (one with a network builder: nb201, nb101, darts)' }),
-  sampler: registered('sampler', listSamplers).meta({ flag: 'sampler', value: '<name>', description: 'path sampler and search from the registry (spos, random, predictor, gdas, nao, or one you registered)' }),
+  space: registered('search space with a network builder', spacesWithNetworks).meta({
+    flag: 'space',
+    value: '<name>',
+    description: 'search space (one with a network builder: nb201, nb101, darts)',
+  }),
+  sampler: registered('sampler', listSamplers).meta({
+    flag: 'sampler',
+    value: '<name>',
+    description: 'path sampler and search from the registry (spos, random, predictor, gdas, nao, or one you registered)',
+  }),
   dataset: z.enum(DATASET_NAMES).meta({ flag: 'dataset' }),
-  dataDir: z.string().optional().meta({ flag: 'data-dir', value: '<dir>', description: 'folder with the data set (then $LMREG_DATA, then /usr/share/datasets)' }),
+  dataDir: z
+    .string()
+    .optional()
+    .meta({ flag: 'data-dir', value: '<dir>', description: 'folder with the data set (then $LMREG_DATA, then /usr/share/datasets)' }),
   imageSize: positiveInt.meta({ flag: 'image-size', description: 'resize images to n x n' }),
   trainSubset: positiveInt.meta({ flag: 'train-subset', description: 'training images used (split in halves: super-net / ranking)' }),
   testSubset: positiveInt.meta({ flag: 'test-subset', description: 'test images the super-net accuracies are measured on' }),
@@ -88,7 +111,10 @@ export const searchConfigSchema = z.strictObject({
   standalone: standaloneSchema,
   search: searchSchema,
   /** Rounds T of the multi-iteration pipeline (Algorithm 1, Fig. 2); each round trains `epochs` epochs. */
-  rounds: positiveInt.meta({ flag: 'rounds', description: 'rounds of the multi-iteration pipeline (after each: top architectures trained alone become landmarks)' }),
+  rounds: positiveInt.meta({
+    flag: 'rounds',
+    description: 'rounds of the multi-iteration pipeline (after each: top architectures trained alone become landmarks)',
+  }),
   /** Landmarks M added after each round but the last: the sampler's best, trained alone. */
   roundLandmarks: positiveInt.meta({ flag: 'round-landmarks', description: 'landmarks added after each round' }),
   compareBaseline: z.boolean().meta({ negate: 'baseline', description: 'skip the super-net without landmarks' }),
@@ -97,7 +123,12 @@ export const searchConfigSchema = z.strictObject({
    * architectures and searches are drawn from its rows and their ground truth is looked up
    * instead of trained. Absent: every such architecture is trained alone in the run.
    */
-  groundTruth: z.string().min(1).optional().meta({ flag: 'ground-truth', value: '<dir>', description: 'finished ground-truth table (lmreg ground-truth): landmarks, held-out architectures and searches come from its rows, nothing is trained alone' }),
+  groundTruth: z.string().min(1).optional().meta({
+    flag: 'ground-truth',
+    value: '<dir>',
+    description:
+      'finished ground-truth table (lmreg ground-truth): landmarks, held-out architectures and searches come from its rows, nothing is trained alone',
+  }),
   seed: z.number().int().meta({ flag: 'seed', description: 'seed of everything (same seed, same run)' }),
   backend: z.enum(BACKEND_REQUESTS).meta({ flag: 'backend', description: 'tfjs backend' }),
 });
@@ -108,34 +139,94 @@ export type SearchConfig = z.infer<typeof searchConfigSchema>;
 /** Named presets. `tiny` is for tests, `small` is the README's ~10-minute default on 2 cores. */
 export const SEARCH_PRESETS: Record<SearchConfig['preset'], SearchConfig> = {
   tiny: {
-    preset: 'tiny', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist-mini', imageSize: 8,
-    trainSubset: 512, testSubset: 256, channels: 4, cells: 1, epochs: 2, warmupEpochs: 0, batchSize: 32,
-    lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: false, heldOut: 6,
+    preset: 'tiny',
+    space: 'nb201',
+    sampler: 'spos',
+    dataset: 'fashion-mnist-mini',
+    imageSize: 8,
+    trainSubset: 512,
+    testSubset: 256,
+    channels: 4,
+    cells: 1,
+    epochs: 2,
+    warmupEpochs: 0,
+    batchSize: 32,
+    lr: 0.05,
+    lrMin: 0.001,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    gradClip: 5,
+    augment: false,
+    heldOut: 6,
     landmarks: { count: 4, selection: 'diverse', tau: 3 },
     ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 32, loss: 'hinge', margin: 0 },
     standalone: { epochs: 1, batchSize: 32, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
     search: { budget: 20, population: 10, tournament: 3, top: 3, trainTop: 0 },
-    rounds: 1, roundLandmarks: 2, compareBaseline: true, seed: 0, backend: 'cpu',
+    rounds: 1,
+    roundLandmarks: 2,
+    compareBaseline: true,
+    seed: 0,
+    backend: 'cpu',
   },
   small: {
-    preset: 'small', space: 'nb201', sampler: 'spos', dataset: 'fashion-mnist-mini', imageSize: 16,
-    trainSubset: 6000, testSubset: 1000, channels: 8, cells: 1, epochs: 6, warmupEpochs: 1, batchSize: 64,
-    lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: true, heldOut: 20,
+    preset: 'small',
+    space: 'nb201',
+    sampler: 'spos',
+    dataset: 'fashion-mnist-mini',
+    imageSize: 16,
+    trainSubset: 6000,
+    testSubset: 1000,
+    channels: 8,
+    cells: 1,
+    epochs: 6,
+    warmupEpochs: 1,
+    batchSize: 64,
+    lr: 0.05,
+    lrMin: 0.001,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    gradClip: 5,
+    augment: true,
+    heldOut: 20,
     landmarks: { count: 10, selection: 'diverse', tau: 5 },
     ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 64, loss: 'hinge', margin: 0 },
     standalone: { epochs: 1, batchSize: 64, lr: 0.05, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
     search: { budget: 200, population: 20, tournament: 5, top: 5, trainTop: 1 },
-    rounds: 1, roundLandmarks: 5, compareBaseline: true, seed: 0, backend: 'auto',
+    rounds: 1,
+    roundLandmarks: 5,
+    compareBaseline: true,
+    seed: 0,
+    backend: 'auto',
   },
   paper: {
-    preset: 'paper', space: 'nb201', sampler: 'spos', dataset: 'cifar10', imageSize: 32,
-    trainSubset: 50000, testSubset: 10000, channels: 16, cells: 5, epochs: 400, warmupEpochs: 150, batchSize: 256,
-    lr: 0.025, lrMin: 0.001, momentum: 0.9, weightDecay: 5e-4, gradClip: 5, augment: true, heldOut: 200,
+    preset: 'paper',
+    space: 'nb201',
+    sampler: 'spos',
+    dataset: 'cifar10',
+    imageSize: 32,
+    trainSubset: 50000,
+    testSubset: 10000,
+    channels: 16,
+    cells: 5,
+    epochs: 400,
+    warmupEpochs: 150,
+    batchSize: 256,
+    lr: 0.025,
+    lrMin: 0.001,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    gradClip: 5,
+    augment: true,
+    heldOut: 200,
     landmarks: { count: 10, selection: 'diverse', tau: 5 },
     ranking: { enabled: true, lambdaMax: 10, schedule: 'cosine-increasing', pairs: 1, every: 1, batchSize: 256, loss: 'hinge', margin: 0 },
     standalone: { epochs: 200, batchSize: 256, lr: 0.1, lrMin: 0, momentum: 0.9, weightDecay: 5e-4, gradClip: 5 },
     search: { budget: 1000, population: 50, tournament: 10, top: 10, trainTop: 1 },
-    rounds: 1, roundLandmarks: 10, compareBaseline: true, seed: 0, backend: 'auto',
+    rounds: 1,
+    roundLandmarks: 10,
+    compareBaseline: true,
+    seed: 0,
+    backend: 'auto',
   },
 };
 
@@ -181,13 +272,17 @@ export function resolveSearchConfig(layers: readonly { source: string; values: u
   }
   const c = parsed.data;
   const extra: string[] = [];
-  if (c.warmupEpochs >= c.epochs * c.rounds) extra.push(`warmupEpochs: must be smaller than the epochs of all rounds (epochs x rounds = ${c.epochs * c.rounds})`);
+  if (c.warmupEpochs >= c.epochs * c.rounds)
+    extra.push(`warmupEpochs: must be smaller than the epochs of all rounds (epochs x rounds = ${c.epochs * c.rounds})`);
   if (c.search.tournament > c.search.population) extra.push(`search.tournament: must not exceed search.population (${c.search.population})`);
   const samplerSpaces = getSamplerDefinition(c.sampler).spaces;
-  if (samplerSpaces !== 'any' && !samplerSpaces.includes(c.space)) extra.push(`sampler: ${c.sampler} supports the spaces ${samplerSpaces.join(', ')}, got '${c.space}'`);
+  if (samplerSpaces !== 'any' && !samplerSpaces.includes(c.space))
+    extra.push(`sampler: ${c.sampler} supports the spaces ${samplerSpaces.join(', ')}, got '${c.space}'`);
   if (c.lrMin > c.lr) extra.push(`lrMin: must not exceed lr (${c.lr})`);
   if (c.space === 'nb201' && c.imageSize % 4 !== 0) {
-    extra.push(`imageSize: NB201 networks halve the resolution twice, so it must be a multiple of 4 (got ${c.imageSize}; try ${Math.max(4, Math.round(c.imageSize / 4) * 4)})`);
+    extra.push(
+      `imageSize: NB201 networks halve the resolution twice, so it must be a multiple of 4 (got ${c.imageSize}; try ${Math.max(4, Math.round(c.imageSize / 4) * 4)})`,
+    );
   }
   if (extra.length > 0) throw new ConfigError(layers.map((l) => l.source).join(' + ') || 'defaults', extra);
   return c;
@@ -222,6 +317,10 @@ export function readConfigFile(file: string): unknown {
     throw new ConfigError(file, [`not valid ${ext === '.yml' || ext === '.yaml' ? 'YAML' : 'JSON'}: ${(cause as Error).message}`]);
   }
   const bad = findDangerousKeys(value);
-  if (bad.length > 0) throw new ConfigError(file, bad.map((p) => `${p}: this key cannot be used in a config (it would be silently ignored or change object prototypes); remove it`));
+  if (bad.length > 0)
+    throw new ConfigError(
+      file,
+      bad.map((p) => `${p}: this key cannot be used in a config (it would be silently ignored or change object prototypes); remove it`),
+    );
   return value;
 }

@@ -41,6 +41,7 @@ export function resolveChromium(explicit?: string, env: NodeJS.ProcessEnv = proc
  */
 export async function launchChromium(options: { executablePath?: string } = {}): Promise<Browser> {
   const executablePath = resolveChromium(options.executablePath);
+  // eslint-disable-next-line @typescript-eslint/consistent-type-imports -- the type of an optional peer that is imported dynamically
   let playwright: typeof import('playwright-core');
   try {
     playwright = await import('playwright-core');

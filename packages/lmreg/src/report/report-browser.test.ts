@@ -88,7 +88,9 @@ function chromium(): string {
   try {
     return resolveChromium();
   } catch (error) {
-    throw new Error(`the report browser test needs Chromium: install it with \`apt-get install chromium\` (or set $LMREG_CHROMIUM). ${(error as Error).message}`);
+    throw new Error(
+      `the report browser test needs Chromium: install it with \`apt-get install chromium\` (or set $LMREG_CHROMIUM). ${(error as Error).message}`,
+    );
   }
 }
 
@@ -172,9 +174,9 @@ describe('lmreg report in headless Chromium', () => {
     // Precedence: --browser, then $LMREG_CHROMIUM, then /usr/bin/chromium.
     expect(resolveChromium(undefined, {})).toBe(DEFAULT_CHROMIUM);
     expect(resolveChromium(DEFAULT_CHROMIUM, { LMREG_CHROMIUM: '/nonexistent/env-chromium' })).toBe(DEFAULT_CHROMIUM);
-    await expect(report([...runs, '--out', path.join(root, 'x.html'), '--png', path.join(root, 'x.png'), '--browser', '/nonexistent/chromium'])).rejects.toThrow(
-      /apt-get install chromium/,
-    );
+    await expect(
+      report([...runs, '--out', path.join(root, 'x.html'), '--png', path.join(root, 'x.png'), '--browser', '/nonexistent/chromium']),
+    ).rejects.toThrow(/apt-get install chromium/);
     expect(fs.existsSync(path.join(root, 'x.html'))).toBe(false); // nothing written
   });
 });

@@ -6,6 +6,7 @@ import { FileFormatError } from '@lmreg/common';
 import type { Command } from 'commander';
 
 import { writeFileAtomic } from '@lmreg/train';
+
 import { resolveChromium, screenshotHtml } from './browser.js';
 import { readReportData, type ReportData } from './report-data.js';
 import { renderReportHtml } from './report-html.js';
@@ -26,7 +27,7 @@ export function readChartJsSource(): string {
   try {
     main = require.resolve('chart.js');
   } catch (cause) {
-    throw new FileFormatError(undefined, 'the chart.js package is not installed; reinstall @lmreg/train\'s dependencies (`npm ci`).', { cause });
+    throw new FileFormatError(undefined, "the chart.js package is not installed; reinstall @lmreg/train's dependencies (`npm ci`).", { cause });
   }
   const file = path.join(path.dirname(main), 'chart.umd.min.js');
   if (!fs.existsSync(file)) throw new FileFormatError(file, 'is missing from the chart.js package; reinstall it (`npm ci`).');
@@ -86,7 +87,9 @@ export function addReportCommand(program: Command, io: ReportIo): Command {
         ...(opts.title === undefined ? {} : { title: opts.title }),
         pngFiguresOnly: opts.pngFiguresOnly === true,
       });
-      io.out(`wrote ${opts.out}: ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.groups.length} group${data.groups.length === 1 ? '' : 's'}\n`);
+      io.out(
+        `wrote ${opts.out}: ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}, ${data.groups.length} group${data.groups.length === 1 ? '' : 's'}\n`,
+      );
       if (opts.png !== undefined) io.out(`wrote ${opts.png}\n`);
     });
 }

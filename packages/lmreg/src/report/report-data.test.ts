@@ -63,7 +63,8 @@ describe('readReportData', () => {
     const skdt = [0.3, 0.4, 0.5];
     const runs = skdt.map((s, seed) => {
       writeFixtureRun(dir(`spos-${seed}`), {
-        seed, skdt: { baseline: s - 0.2, landmarks: s },
+        seed,
+        skdt: { baseline: s - 0.2, landmarks: s },
         returned: { baseline: [0.6 + seed / 100, 500 - seed], landmarks: [0.7 + seed / 100, 40 + seed] },
         groundTruth: { name: 'nb201-fmnist', noiseCeiling: 0.8 + seed / 100 },
         seconds: { variant: 3600 * (seed + 1), run: 3 * 3600 * (seed + 1) },
@@ -98,7 +99,10 @@ describe('readReportData', () => {
     expect(landmarks.scatter).toHaveLength(3 * 8);
     const first = readRun(runs[0]!);
     expect(landmarks.scatter[0]).toEqual({
-      x: first.result.variants[1]!.supernetAccuracy[0], y: first.result.heldOut[0]!.accuracy, arch: first.result.heldOut[0]!.arch, run: 'spos-0',
+      x: first.result.variants[1]!.supernetAccuracy[0],
+      y: first.result.heldOut[0]!.accuracy,
+      arch: first.result.heldOut[0]!.arch,
+      run: 'spos-0',
     });
 
     const gdas = data.groups[3]!;

@@ -159,7 +159,9 @@ function readJsonFile(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
   } catch (cause) {
-    throw new FileFormatError(file, 'is not valid JSON. The run may have been killed while writing it; resume it with `lmreg search --out DIR --resume`.', { cause });
+    throw new FileFormatError(file, 'is not valid JSON. The run may have been killed while writing it; resume it with `lmreg search --out DIR --resume`.', {
+      cause,
+    });
   }
 }
 
@@ -228,8 +230,7 @@ export function settingLabels(configs: readonly Readonly<Record<string, unknown>
   const leafCount = new Map<string, number>();
   for (const k of allKeys) leafCount.set(leaf(k), (leafCount.get(leaf(k)) ?? 0) + 1);
   const name = (k: string): string => (leafCount.get(leaf(k)) === 1 ? leaf(k) : k);
-  const show = (v: unknown): string =>
-    v === undefined ? 'unset' : typeof v === 'string' ? (v.includes('/') ? path.basename(v) : v) : JSON.stringify(v);
+  const show = (v: unknown): string => (v === undefined ? 'unset' : typeof v === 'string' ? (v.includes('/') ? path.basename(v) : v) : JSON.stringify(v));
   // Runs from different presets differ in many fields: name the preset, then only the fields each
   // run changed from its own preset's defaults.
   const presets = flat.map((f) => f.get('preset'));
@@ -237,7 +238,8 @@ export function settingLabels(configs: readonly Readonly<Record<string, unknown>
   const defaults = presets.map((p) => (typeof p === 'string' && p in SEARCH_PRESETS ? flatten(SEARCH_PRESETS[p as SearchConfig['preset']]) : undefined));
   const labels = flat.map((f, i) => {
     const base = defaults[i];
-    const keys = mixedPresets && base !== undefined ? differing.filter((k) => JSON.stringify(f.get(k) ?? null) !== JSON.stringify(base.get(k) ?? null)) : differing;
+    const keys =
+      mixedPresets && base !== undefined ? differing.filter((k) => JSON.stringify(f.get(k) ?? null) !== JSON.stringify(base.get(k) ?? null)) : differing;
     const parts = keys.filter((k) => f.has(k) || !presetKeys.has(k)).map((k) => `${name(k)}=${show(f.get(k))}`);
     return (mixedPresets ? [`preset=${show(presets[i])}`, ...parts] : parts).join(' ');
   });
@@ -333,9 +335,10 @@ export function aggregateRuns(runs: readonly ReportRun[], options: { title?: str
       variantHours: mean(b.members.map((m) => m.variant.seconds)) / 3600,
       runHours: mean(b.members.map((m) => m.run.result.seconds)) / 3600,
       skdtByEpoch: meanByEpoch(b.members.map((m) => m.variant.epochs.map((e) => ({ epoch: e.epoch, value: e.skdt })))),
-      lambdaByEpoch: meanByEpoch(b.members.map((m) => m.variant.epochs.map((e) => ({ epoch: e.epoch, value: e.lambda })))).map(
-        ({ epoch, mean: m }) => ({ epoch, mean: m }),
-      ),
+      lambdaByEpoch: meanByEpoch(b.members.map((m) => m.variant.epochs.map((e) => ({ epoch: e.epoch, value: e.lambda })))).map(({ epoch, mean: m }) => ({
+        epoch,
+        mean: m,
+      })),
       scatter: b.members.flatMap((m) =>
         m.run.result.heldOut.flatMap((h, j) => {
           const x = m.variant.supernetAccuracy[j];
@@ -372,7 +375,13 @@ export function aggregateRuns(runs: readonly ReportRun[], options: { title?: str
     spaces,
     datasets,
     settingKeys: keys,
-    runs: runs.map((r, i) => ({ name: names[i]!, dir: path.relative(process.cwd(), r.dir) || ".", seed: seedOf(r), setting: labels[i]!, hours: r.result.seconds / 3600 })),
+    runs: runs.map((r, i) => ({
+      name: names[i]!,
+      dir: path.relative(process.cwd(), r.dir) || '.',
+      seed: seedOf(r),
+      setting: labels[i]!,
+      hours: r.result.seconds / 3600,
+    })),
     groups,
     landmarks,
     rounds,
@@ -381,5 +390,8 @@ export function aggregateRuns(runs: readonly ReportRun[], options: { title?: str
 
 /** Reads the run folders and aggregates them ({@link readRun}, {@link aggregateRuns}). */
 export function readReportData(dirs: readonly string[], options: { title?: string } = {}): ReportData {
-  return aggregateRuns(dirs.map((d) => readRun(d)), options);
+  return aggregateRuns(
+    dirs.map((d) => readRun(d)),
+    options,
+  );
 }

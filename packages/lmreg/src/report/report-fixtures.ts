@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import type { StandaloneResult } from '@lmreg/train';
+
 import { SEARCH_PRESETS, type SearchConfig } from '../config/search-config.js';
 import type { EpochRecord, SearchResult, VariantResult } from '../search/search-result.js';
-import type { StandaloneResult } from '@lmreg/train';
 
 // Test fixtures of the report tests: run folders shaped like those `lmreg search` writes
 // (`config.json`, `result.json`, `log.jsonl`), with made-up but plausible numbers. Not exported
@@ -29,8 +30,13 @@ function nb201Arch(next: () => number): string {
 
 function standalone(arch: string, next: () => number, seed: number): StandaloneResult {
   return {
-    arch, key: `key:${arch}`, accuracy: Math.round((0.45 + 0.3 * next()) * 1000) / 1000, loss: 1 + next(),
-    params: 10000 + Math.floor(next() * 30000), seconds: 10 + 5 * next(), seed,
+    arch,
+    key: `key:${arch}`,
+    accuracy: Math.round((0.45 + 0.3 * next()) * 1000) / 1000,
+    loss: 1 + next(),
+    params: 10000 + Math.floor(next() * 30000),
+    seconds: 10 + 5 * next(),
+    seed,
   };
 }
 
@@ -61,7 +67,12 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
   const base = SEARCH_PRESETS.tiny;
   const seed = options.seed ?? 0;
   const config: SearchConfig = {
-    ...base, epochs: 4, heldOut: 8, ...options.config, sampler: options.sampler ?? 'spos', seed,
+    ...base,
+    epochs: 4,
+    heldOut: 8,
+    ...options.config,
+    sampler: options.sampler ?? 'spos',
+    seed,
     ranking: { ...base.ranking, ...options.ranking },
   };
   const next = createStream(seed + 1000 * [...config.sampler].reduce((h, c) => (31 * h + c.charCodeAt(0)) % 1_000_003, 7));
@@ -76,7 +87,17 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
       const progress = (epoch % config.epochs) / Math.max(1, config.epochs - 1);
       const lambda = name === 'baseline' ? 0 : (config.ranking.lambdaMax * (1 - Math.cos(Math.PI * progress))) / 2;
       const value = (final * (epoch + 1)) / (config.epochs * config.rounds);
-      return { epoch, loss: 2 - 0.2 * epoch, rankingLoss: name === 'baseline' ? 0 : 0.5 / (epoch + 1), lambda, lr: 0.05, skdt: value, kendallTau: value, spearman: value, seconds: seconds.variant / config.epochs };
+      return {
+        epoch,
+        loss: 2 - 0.2 * epoch,
+        rankingLoss: name === 'baseline' ? 0 : 0.5 / (epoch + 1),
+        lambda,
+        lr: 0.05,
+        skdt: value,
+        kendallTau: value,
+        spearman: value,
+        seconds: seconds.variant / config.epochs,
+      };
     });
     const [groundTruth, rank] = options.returned?.[name] ?? [0.6, 100];
     const top = [
@@ -84,7 +105,10 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
       { arch: heldOut[1]!.arch, supernetAccuracy: 0.5 },
     ];
     return {
-      name, skdt: final, kendallTau: final, spearman: final,
+      name,
+      skdt: final,
+      kendallTau: final,
+      spearman: final,
       supernetAccuracy: heldOut.map((h) => Math.round((h.accuracy * (name === 'landmarks' ? 0.9 : 0.6) + 0.2 * next()) * 1000) / 1000),
       epochs,
       best: { arch: heldOut[0]!.arch, groundTruth: heldOut[0]!.accuracy, supernetAccuracy: 0.55 },
@@ -92,24 +116,44 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
       rounds:
         name === 'landmarks'
           ? Array.from({ length: config.rounds - 1 }, (_, r) => ({
-              round: r, epoch: (r + 1) * config.epochs - 1,
-              added: Array.from({ length: config.roundLandmarks }, () => ({ arch: arch(), supernetAccuracy: 0.5 + 0.1 * next(), groundTruth: 0.6 + 0.1 * next() })),
+              round: r,
+              epoch: (r + 1) * config.epochs - 1,
+              added: Array.from({ length: config.roundLandmarks }, () => ({
+                arch: arch(),
+                supernetAccuracy: 0.5 + 0.1 * next(),
+                groundTruth: 0.6 + 0.1 * next(),
+              })),
             }))
           : [],
       seconds: seconds.variant,
     };
   };
   const result: SearchResult = {
-    space: config.space, dataset: config.dataset, landmarks, heldOut,
+    space: config.space,
+    dataset: config.dataset,
+    landmarks,
+    heldOut,
     variants: config.compareBaseline ? [variant('baseline'), variant('landmarks')] : [variant('landmarks')],
-    backend: 'cpu', seconds: seconds.run, sampler: config.sampler,
+    backend: 'cpu',
+    seconds: seconds.run,
+    sampler: config.sampler,
     ...(options.groundTruth === undefined
       ? {}
-      : { groundTruth: { name: options.groundTruth.name, dir: `/data/${options.groundTruth.name}`, size: 15625, noiseCeiling: { skdt: options.groundTruth.noiseCeiling, kendallTau: 0.8, spearman: 0.9, n: 15625 } } }),
+      : {
+          groundTruth: {
+            name: options.groundTruth.name,
+            dir: `/data/${options.groundTruth.name}`,
+            size: 15625,
+            noiseCeiling: { skdt: options.groundTruth.noiseCeiling, kendallTau: 0.8, spearman: 0.9, n: 15625 },
+          },
+        }),
   };
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  fs.writeFileSync(path.join(dir, 'log.jsonl'), result.variants.flatMap((v) => v.epochs.map((e) => JSON.stringify({ event: 'epoch', variant: v.name, ...e }))).join('\n') + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'log.jsonl'),
+    result.variants.flatMap((v) => v.epochs.map((e) => JSON.stringify({ event: 'epoch', variant: v.name, ...e }))).join('\n') + '\n',
+  );
   if (options.unfinished !== true) fs.writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
   return { config, result };
 }

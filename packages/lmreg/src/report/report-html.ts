@@ -48,8 +48,17 @@ function resultsTable(data: ReportData): string {
   const hasRank = data.groups.some((g) => g.bestRank !== null);
   const hasSetting = data.groups.some((g) => g.setting !== '');
   const head = [
-    'sampler', 'variant', ...(hasSetting ? ['setting'] : []), 'n', 'S-KdT (mean ± std)', ...(hasCeiling ? ['noise ceiling'] : []),
-    'returned arch: mean GT', 'best GT', ...(hasRank ? ['best rank'] : []), 'search cost (h)', 'run total (h)',
+    'sampler',
+    'variant',
+    ...(hasSetting ? ['setting'] : []),
+    'n',
+    'S-KdT (mean ± std)',
+    ...(hasCeiling ? ['noise ceiling'] : []),
+    'returned arch: mean GT',
+    'best GT',
+    ...(hasRank ? ['best rank'] : []),
+    'search cost (h)',
+    'run total (h)',
   ];
   const row = (g: ReportGroup): string => {
     const cells = [
@@ -75,21 +84,25 @@ function resultsTable(data: ReportData): string {
     `<tbody>${data.groups.map(row).join('\n')}</tbody>`,
     '</table>',
     `<p class="note">S-KdT: sparse Kendall tau between super-net and ground-truth accuracy of the held-out architectures, final epoch; std is the sample standard deviation over seeds. GT: ground-truth accuracy of the architecture each search returns (top-1 of the sampler).${
-      tables.length === 0 ? '' : ` Ground-truth table${tables.length === 1 ? '' : 's'}: ${escapeHtml(tables.join(', '))}; the noise ceiling is the S-KdT between two training runs of the same architectures.`
+      tables.length === 0
+        ? ''
+        : ` Ground-truth table${tables.length === 1 ? '' : 's'}: ${escapeHtml(tables.join(', '))}; the noise ceiling is the S-KdT between two training runs of the same architectures.`
     } Search cost: wall-clock hours of the variant; run total includes stand-alone training of landmarks and held-out architectures.</p>`,
   ].join('\n');
 }
 
 function runsTable(data: ReportData): string {
   const rows = data.runs.map(
-    (r) => `<tr><td>${escapeHtml(r.name)}</td><td>${r.seed === null ? DASH : String(r.seed)}</td><td class="text">${escapeHtml(r.setting === '' ? DASH : r.setting)}</td><td>${hours(r.hours)}</td><td class="path">${escapeHtml(r.dir)}</td></tr>`,
+    (r) =>
+      `<tr><td>${escapeHtml(r.name)}</td><td>${r.seed === null ? DASH : String(r.seed)}</td><td class="text">${escapeHtml(r.setting === '' ? DASH : r.setting)}</td><td>${hours(r.hours)}</td><td class="path">${escapeHtml(r.dir)}</td></tr>`,
   );
   return `<table id="runs"><thead><tr><th>run</th><th>seed</th><th>setting</th><th>hours</th><th>folder</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function landmarkTables(data: ReportData): string {
   const landmarks = data.landmarks.map(
-    (l) => `<tr><td>${escapeHtml(l.run)}</td><td class="arch">${escapeHtml(l.arch)}</td><td>${pct(l.groundTruth)}</td><td>${l.params === null ? DASH : String(l.params)}</td></tr>`,
+    (l) =>
+      `<tr><td>${escapeHtml(l.run)}</td><td class="arch">${escapeHtml(l.arch)}</td><td>${pct(l.groundTruth)}</td><td>${l.params === null ? DASH : String(l.params)}</td></tr>`,
   );
   const rounds = data.rounds.map(
     (r) =>

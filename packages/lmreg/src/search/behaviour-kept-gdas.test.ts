@@ -7,5 +7,5 @@ import { expectSameAsBeforeRefactor } from './behaviour-kept.js';
 describe('the search after the method moved into the library (fixtures/README.md)', () => {
   it('gives the recorded pre-refactor result of fixtures/pre-refactor-gdas, bit for bit on the cpu backend', async () => {
     await expectSameAsBeforeRefactor('gdas');
-  }, 600_000);
+  }, 1_200_000);
 });

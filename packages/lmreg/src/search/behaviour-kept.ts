@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
 
+import { selectBackend } from '@lmreg/train';
+
 import { resolveSearchConfig, type SearchConfig } from '../config/search-config.js';
 import { runSearch } from './run-search.js';
 
@@ -13,7 +15,11 @@ import { runSearch } from './run-search.js';
 function withoutSeconds(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSeconds);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'seconds').map(([k, v]) => [k, withoutSeconds(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'seconds')
+        .map(([k, v]) => [k, withoutSeconds(v)]),
+    );
   }
   return value;
 }
@@ -26,8 +32,11 @@ function withoutSeconds(value: unknown): unknown {
 export async function expectSameAsBeforeRefactor(name: string): Promise<void> {
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', `pre-refactor-${name}`);
   const recorded = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as { variants: { name: string; epochs: { lambda: number }[] }[] };
-  const config: SearchConfig = resolveSearchConfig([{ source: `fixtures/pre-refactor-${name}/config.json`, values: JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) }]);
-  expect(await tf.setBackend('cpu')).toBe(true);
+  const config: SearchConfig = resolveSearchConfig([
+    { source: `fixtures/pre-refactor-${name}/config.json`, values: JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) },
+  ]);
+  // As `lmreg search --backend cpu` does: the cpu backend with lmreg's training kernels (AvgPoolGrad fix, ...).
+  expect((await selectBackend('cpu')).name).toBe('cpu');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `lmreg-kept-${name}-`));
   const before = tf.memory().numTensors;
   try {

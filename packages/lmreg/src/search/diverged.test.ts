@@ -5,10 +5,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { selectBackend } from '@lmreg/train';
+import { selectBackend, loadCheckpoint, DivergedError } from '@lmreg/train';
+
 import { resolveSearchConfig } from '../config/search-config.js';
-import { loadCheckpoint } from '@lmreg/train';
-import { DivergedError } from '@lmreg/train';
 import { runSearch } from './run-search.js';
 
 // A NaN/infinite loss must stop the search with DivergedError naming the epoch, the step and the
@@ -25,15 +24,29 @@ describe('a diverging search', () => {
   it('stops with DivergedError and keeps the end-of-epoch-0 checkpoint', async () => {
     const before = tf.memory().numTensors;
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-diverged-'));
-    const config = resolveSearchConfig([{
-      source: 'test',
-      values: {
-        preset: 'tiny', backend: 'cpu', trainSubset: 128, testSubset: 32, epochs: 2, warmupEpochs: 1, batchSize: 16,
-        heldOut: 2, landmarks: { count: 2, tau: 2 }, compareBaseline: false, standalone: { epochs: 1, batchSize: 32 },
-        ranking: { batchSize: 16, lambdaMax: 1e300, schedule: 'constant' },
+    const config = resolveSearchConfig([
+      {
+        source: 'test',
+        values: {
+          preset: 'tiny',
+          backend: 'cpu',
+          trainSubset: 128,
+          testSubset: 32,
+          epochs: 2,
+          warmupEpochs: 1,
+          batchSize: 16,
+          heldOut: 2,
+          landmarks: { count: 2, tau: 2 },
+          compareBaseline: false,
+          standalone: { epochs: 1, batchSize: 32 },
+          ranking: { batchSize: 16, lambdaMax: 1e300, schedule: 'constant' },
+        },
       },
-    }]);
-    const error = await runSearch({ config, outDir: root }).then(() => undefined, (e: unknown) => e);
+    ]);
+    const error = await runSearch({ config, outDir: root }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DivergedError);
     const ckFile = path.join(root, 'supernet-landmarks.bin');
     const message = (error as Error).message;

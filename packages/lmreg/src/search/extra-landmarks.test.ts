@@ -10,8 +10,9 @@ import { createRng, getSpace, type Nb201Arch } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { resolveSearchConfig } from '../config/search-config.js';
 import { writeSyntheticTable } from '@lmreg/train/testing';
+
+import { resolveSearchConfig } from '../config/search-config.js';
 import { readExtraLandmarks } from './extra-landmarks.js';
 import { runSearch } from './run-search.js';
 
@@ -26,7 +27,10 @@ beforeAll(async () => {
 function writeStandalone(dir: string, entries: { arch: Nb201Arch; accuracy: number }[]): string {
   fs.mkdirSync(dir, { recursive: true });
   const json = Object.fromEntries(
-    entries.map(({ arch, accuracy }) => [nb201.key(arch), { arch: nb201.format(arch), key: nb201.key(arch), accuracy, loss: 1, params: 123, seconds: 2, seed: 0 }]),
+    entries.map(({ arch, accuracy }) => [
+      nb201.key(arch),
+      { arch: nb201.format(arch), key: nb201.key(arch), accuracy, loss: 1, params: 123, seconds: 2, seed: 0 },
+    ]),
   );
   const file = path.join(dir, 'standalone.json');
   fs.writeFileSync(file, JSON.stringify(json));
@@ -38,7 +42,10 @@ describe('previously trained stand-alone models as landmarks (landmarks.add, --a
   const archs = [nb201.sample(rng), nb201.sample(rng)];
 
   it('reads a standalone.json, its folder and a landmark-set file, with the recorded accuracies', async () => {
-    const file = writeStandalone(path.join(root, 'sa'), [{ arch: archs[0] as Nb201Arch, accuracy: 0.61 }, { arch: archs[1] as Nb201Arch, accuracy: 0.73 }]);
+    const file = writeStandalone(path.join(root, 'sa'), [
+      { arch: archs[0] as Nb201Arch, accuracy: 0.61 },
+      { arch: archs[1] as Nb201Arch, accuracy: 0.73 },
+    ]);
     for (const target of [file, path.dirname(file)]) {
       const read = readExtraLandmarks(target, nb201);
       expect(read.map((r) => [r.result.arch, r.result.accuracy])).toEqual([
@@ -51,7 +58,9 @@ describe('previously trained stand-alone models as landmarks (landmarks.add, --a
     set.add({ architecture: archs[1] as Nb201Arch, metric: 0.5, params: 9 });
     const setFile = path.join(root, 'set.json');
     await saveLandmarkSet(setFile, set);
-    expect(readExtraLandmarks(setFile, nb201).map((r) => [r.result.key, r.result.accuracy, r.result.params])).toEqual([[nb201.key(archs[1] as Nb201Arch), 0.5, 9]]);
+    expect(readExtraLandmarks(setFile, nb201).map((r) => [r.result.key, r.result.accuracy, r.result.params])).toEqual([
+      [nb201.key(archs[1] as Nb201Arch), 0.5, 9],
+    ]);
   });
 
   it('names the file and the problem on bad input', async () => {
@@ -77,13 +86,24 @@ describe('previously trained stand-alone models as landmarks (landmarks.add, --a
     const tableArchs = writeSyntheticTable(tableDir, 24);
     const outside = nb201.parse('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|');
     const extraArchs = [tableArchs[5] as Nb201Arch, outside];
-    const file = writeStandalone(path.join(root, 'earlier'), [{ arch: extraArchs[0] as Nb201Arch, accuracy: 0.42 }, { arch: outside, accuracy: 0.99 }]);
+    const file = writeStandalone(path.join(root, 'earlier'), [
+      { arch: extraArchs[0] as Nb201Arch, accuracy: 0.42 },
+      { arch: outside, accuracy: 0.99 },
+    ]);
     const config = resolveSearchConfig([
       {
         source: 'test',
         values: {
-          preset: 'tiny', trainSubset: 128, testSubset: 64, epochs: 1, batchSize: 16, heldOut: 6, groundTruth: tableDir,
-          landmarks: { count: 3, selection: 'diverse', tau: 3, add: file }, ranking: { batchSize: 16 }, search: { budget: 4, top: 2, trainTop: 0 },
+          preset: 'tiny',
+          trainSubset: 128,
+          testSubset: 64,
+          epochs: 1,
+          batchSize: 16,
+          heldOut: 6,
+          groundTruth: tableDir,
+          landmarks: { count: 3, selection: 'diverse', tau: 3, add: file },
+          ranking: { batchSize: 16 },
+          search: { budget: 4, top: 2, trainTop: 0 },
           compareBaseline: false,
         },
       },

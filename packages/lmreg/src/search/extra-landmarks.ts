@@ -75,7 +75,15 @@ export function readExtraLandmarks<A>(file: string, space: SearchSpace<A>): { ar
     const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
     return {
       arch,
-      result: { arch: space.format(arch), key: space.key(arch), accuracy: e.accuracy, loss: num(e.loss), params: num(e.params), seconds: num(e.seconds), seed: num(e.seed) },
+      result: {
+        arch: space.format(arch),
+        key: space.key(arch),
+        accuracy: e.accuracy,
+        loss: num(e.loss),
+        params: num(e.params),
+        seconds: num(e.seconds),
+        seed: num(e.seed),
+      },
     };
   });
 }

@@ -14,8 +14,19 @@ import { loadCheckpoint } from '@lmreg/train';
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 const config = {
-  preset: 'tiny', backend: 'cpu', imageSize: 8, trainSubset: 192, testSubset: 64, channels: 4, cells: 1,
-  epochs: 3, warmupEpochs: 0, batchSize: 16, heldOut: 3, compareBaseline: false, augment: true,
+  preset: 'tiny',
+  backend: 'cpu',
+  imageSize: 8,
+  trainSubset: 192,
+  testSubset: 64,
+  channels: 4,
+  cells: 1,
+  epochs: 3,
+  warmupEpochs: 0,
+  batchSize: 16,
+  heldOut: 3,
+  compareBaseline: false,
+  augment: true,
   landmarks: { count: 3, selection: 'diverse', tau: 2 },
   ranking: { batchSize: 16 },
   standalone: { epochs: 1, batchSize: 32 },
@@ -52,8 +63,9 @@ describe('a killed search resumes to exactly the uninterrupted result', () => {
     expect(a.code, a.stderr).toBe(0);
 
     // Kill once the first epoch's checkpoint exists and the second epoch is under way.
-    const b = await runCli(['search', '-c', cfg, '-o', killed], (err) =>
-      /landmarks epoch 2\/3: \d+\/\d+ steps/.test(err) && fs.existsSync(path.join(killed, 'supernet-landmarks.bin')),
+    const b = await runCli(
+      ['search', '-c', cfg, '-o', killed],
+      (err) => /landmarks epoch 2\/3: \d+\/\d+ steps/.test(err) && fs.existsSync(path.join(killed, 'supernet-landmarks.bin')),
     );
     expect(b.signal).toBe('SIGKILL');
     expect(fs.existsSync(path.join(killed, 'result.json'))).toBe(false);

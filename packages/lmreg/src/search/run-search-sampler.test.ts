@@ -7,8 +7,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { resolveSearchConfig } from '../config/search-config.js';
 import { loadCheckpoint } from '@lmreg/train';
+
+import { resolveSearchConfig } from '../config/search-config.js';
 import { runSearch } from './run-search.js';
 
 beforeAll(async () => {
@@ -21,8 +22,17 @@ describe('runSearch driven by the sampler registry', () => {
       {
         source: 'test',
         values: {
-          preset: 'tiny', sampler: 'gdas', trainSubset: 128, testSubset: 64, epochs: 2, batchSize: 16, heldOut: 3, compareBaseline: false,
-          landmarks: { count: 3, selection: 'diverse', tau: 2 }, ranking: { batchSize: 16 }, standalone: { epochs: 1, batchSize: 32 },
+          preset: 'tiny',
+          sampler: 'gdas',
+          trainSubset: 128,
+          testSubset: 64,
+          epochs: 2,
+          batchSize: 16,
+          heldOut: 3,
+          compareBaseline: false,
+          landmarks: { count: 3, selection: 'diverse', tau: 2 },
+          ranking: { batchSize: 16 },
+          standalone: { epochs: 1, batchSize: 32 },
           search: { budget: 5, top: 3, trainTop: 1 },
         },
       },
@@ -55,8 +65,17 @@ describe('runSearch with the nao sampler', () => {
       {
         source: 'test',
         values: {
-          preset: 'tiny', sampler: 'nao', trainSubset: 128, testSubset: 64, epochs: 1, batchSize: 16, heldOut: 3, compareBaseline: false,
-          landmarks: { count: 3, selection: 'diverse', tau: 2 }, ranking: { batchSize: 16 }, standalone: { epochs: 1, batchSize: 32 },
+          preset: 'tiny',
+          sampler: 'nao',
+          trainSubset: 128,
+          testSubset: 64,
+          epochs: 1,
+          batchSize: 16,
+          heldOut: 3,
+          compareBaseline: false,
+          landmarks: { count: 3, selection: 'diverse', tau: 2 },
+          ranking: { batchSize: 16 },
+          standalone: { epochs: 1, batchSize: 32 },
           search: { budget: 8, top: 2, trainTop: 0 },
         },
       },
@@ -78,9 +97,20 @@ describe('the multi-iteration pipeline (rounds)', () => {
       {
         source: 'test',
         values: {
-          preset: 'tiny', sampler: 'spos', trainSubset: 128, testSubset: 64, epochs: 1, rounds: 2, roundLandmarks: 2, batchSize: 16, heldOut: 3,
-          compareBaseline: false, landmarks: { count: 3, selection: 'diverse', tau: 2 }, ranking: { batchSize: 16 },
-          standalone: { epochs: 1, batchSize: 32 }, search: { budget: 6, population: 3, tournament: 2, top: 2, trainTop: 0 },
+          preset: 'tiny',
+          sampler: 'spos',
+          trainSubset: 128,
+          testSubset: 64,
+          epochs: 1,
+          rounds: 2,
+          roundLandmarks: 2,
+          batchSize: 16,
+          heldOut: 3,
+          compareBaseline: false,
+          landmarks: { count: 3, selection: 'diverse', tau: 2 },
+          ranking: { batchSize: 16 },
+          standalone: { epochs: 1, batchSize: 32 },
+          search: { budget: 6, population: 3, tournament: 2, top: 2, trainTop: 0 },
         },
       },
     ]);
@@ -106,13 +136,18 @@ describe('the multi-iteration pipeline (rounds)', () => {
     // Abort during round 2 (after round 1's checkpoint), then resume.
     await expect(
       runSearch({
-        config, outDir: broken,
+        config,
+        outDir: broken,
         onProgress: (p) => {
           if (p.phase === 'supernet' && p.label.includes('epoch 2/2') && p.done > p.total / 2 + 1) throw new Error('interrupted');
         },
       }),
     ).rejects.toThrow('interrupted');
-    const mid = loadCheckpoint(path.join(broken, 'supernet-landmarks.bin')).meta as { epoch: number; extra: { rounds: unknown[] }; landmarkTerm: { landmarks: unknown[] } };
+    const mid = loadCheckpoint(path.join(broken, 'supernet-landmarks.bin')).meta as {
+      epoch: number;
+      extra: { rounds: unknown[] };
+      landmarkTerm: { landmarks: unknown[] };
+    };
     expect(mid.epoch).toBe(0);
     expect(mid.extra.rounds.length).toBe(1);
     expect(mid.landmarkTerm.landmarks.length).toBe(3 + 2); // the term's state holds the round's landmarks

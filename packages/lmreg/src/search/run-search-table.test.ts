@@ -8,9 +8,10 @@ import { getSpace, type Nb201Arch } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { resolveSearchConfig } from '../config/search-config.js';
 import { loadGroundTruthTable } from '@lmreg/train';
 import { writeSyntheticTable } from '@lmreg/train/testing';
+
+import { resolveSearchConfig } from '../config/search-config.js';
 import { runSearch } from './run-search.js';
 
 const nb201 = getSpace<Nb201Arch>('nb201');
@@ -27,8 +28,15 @@ function tiny(values: Record<string, unknown>) {
     {
       source: 'test',
       values: {
-        preset: 'tiny', trainSubset: 128, testSubset: 64, epochs: 1, batchSize: 16, heldOut: 6,
-        landmarks: { count: 3, selection: 'diverse', tau: 3 }, ranking: { batchSize: 16 }, standalone: { epochs: 1, batchSize: 32 },
+        preset: 'tiny',
+        trainSubset: 128,
+        testSubset: 64,
+        epochs: 1,
+        batchSize: 16,
+        heldOut: 6,
+        landmarks: { count: 3, selection: 'diverse', tau: 3 },
+        ranking: { batchSize: 16 },
+        standalone: { epochs: 1, batchSize: 32 },
         search: { budget: 6, top: 3, trainTop: 1 },
         ...values,
       },

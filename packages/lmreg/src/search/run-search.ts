@@ -5,22 +5,29 @@ import { getSamplerDefinition } from '@lmreg/samplers';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
-import type { SearchConfig } from '../config/search-config.js';
-import { createBatcher } from '@lmreg/train';
-import { loadDataset } from '@lmreg/train';
-import { defaultAugmentation } from '@lmreg/train';
-import { splitTrain, takeSubset } from '@lmreg/train';
-import type { DatasetSplit } from '@lmreg/train';
-import type { GroundTruthTable } from '@lmreg/train';
-import { getNetworkBuilder } from '@lmreg/train';
-import { evaluate } from '@lmreg/train';
-import { cosineLr } from '@lmreg/train';
-import { createSgd } from '@lmreg/train';
-import { RunDir } from '@lmreg/train';
-import { createSupernetTrainer } from '@lmreg/train';
-import { readExtraLandmarks } from './extra-landmarks.js';
+import {
+  createBatcher,
+  loadDataset,
+  defaultAugmentation,
+  splitTrain,
+  takeSubset,
+  getNetworkBuilder,
+  evaluate,
+  cosineLr,
+  createSgd,
+  RunDir,
+  createSupernetTrainer,
+  disposeBatches,
+  makeEvalBatches,
+  networkOptions,
+  seedFor,
+  trainStandalone,
+} from '@lmreg/train';
+import type { DatasetSplit, GroundTruthTable, NetworkShape, StandaloneResult } from '@lmreg/train';
+
 import type { EpochRecord, RoundRecord, SearchProgress, SearchResult, VariantResult } from './search-result.js';
-import { disposeBatches, makeEvalBatches, networkOptions, seedFor, trainStandalone, type NetworkShape, type StandaloneResult } from '@lmreg/train';
+import { readExtraLandmarks } from './extra-landmarks.js';
+import type { SearchConfig } from '../config/search-config.js';
 import { createRunSampler, proposeOnSupernet, searchSupernet, type SearchContext } from './supernet-search.js';
 import { openTable, tableResult } from './table-truth.js';
 
@@ -74,7 +81,9 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
   const pool: SearchSpace<unknown> = table?.searchSpace ?? space;
   if (table !== undefined) {
     const c = table.meta.noiseCeiling;
-    say(`ground truth: table '${table.name}' (${table.size} architectures, noise ceiling S-KdT ${c.skdt.toFixed(3)}); landmarks, held-out architectures and searches come from its rows`);
+    say(
+      `ground truth: table '${table.name}' (${table.size} architectures, noise ceiling S-KdT ${c.skdt.toFixed(3)}); landmarks, held-out architectures and searches come from its rows`,
+    );
   }
   const roundSlots = config.ranking.enabled ? (config.rounds - 1) * config.roundLandmarks : 0;
   if (table !== undefined && config.landmarks.count + config.heldOut + roundSlots > table.size) {
@@ -117,7 +126,14 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       const known = cache[key] ?? (table === undefined ? undefined : tableResult(table, arch));
       if (known !== undefined) return known;
       const result = trainStandalone({
-        space, arch, shape, recipe: config.standalone, train: trainAll, evalBatches, augment, seed: seedFor(config.seed, key),
+        space,
+        arch,
+        shape,
+        recipe: config.standalone,
+        train: trainAll,
+        evalBatches,
+        augment,
+        seed: seedFor(config.seed, key),
         onStep: (done, total) => options.onProgress?.({ phase: 'standalone', label, done, total }),
       });
       cache[key] = result;
@@ -140,12 +156,21 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
         continue;
       }
       const result = await runVariant({
-        name, config, space, shape, run, halves, augment, evalBatches,
+        name,
+        config,
+        space,
+        shape,
+        run,
+        halves,
+        augment,
+        evalBatches,
         trainAlone: (arch, i, n) => trainAlone(arch, 'proposed', `${name} proposal ${i + 1}/${n}`),
         knownTruth: (arch) => cache[space.key(arch)]?.accuracy ?? table?.accuracyOf(arch),
         ...(table === undefined ? {} : { table }),
-        landmarkArchs, landmarkTruth: landmarks.map((l) => l.accuracy),
-        heldOutArchs, heldOutTruth: heldOut.map((h) => h.accuracy),
+        landmarkArchs,
+        landmarkTruth: landmarks.map((l) => l.accuracy),
+        heldOutArchs,
+        heldOutTruth: heldOut.map((h) => h.accuracy),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         say,
       });
@@ -155,9 +180,15 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
     }
 
     const result: SearchResult = {
-      space: space.name, dataset: config.dataset, sampler: config.sampler,
+      space: space.name,
+      dataset: config.dataset,
+      sampler: config.sampler,
       ...(table === undefined ? {} : { groundTruth: tableSummary(table, config) }),
-      landmarks, heldOut, variants, backend: tf.getBackend(), seconds: (performance.now() - started) / 1000,
+      landmarks,
+      heldOut,
+      variants,
+      backend: tf.getBackend(),
+      seconds: (performance.now() - started) / 1000,
     };
     run.writeJson('result.json', result);
     run.log({ event: 'done', seconds: result.seconds });
@@ -171,7 +202,9 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
 function tableSummary(table: GroundTruthTable, config: SearchConfig): NonNullable<SearchResult['groundTruth']> {
   const c = table.meta.noiseCeiling;
   return {
-    name: table.name, dir: config.groundTruth ?? '', size: table.size,
+    name: table.name,
+    dir: config.groundTruth ?? '',
+    size: table.size,
     noiseCeiling: { skdt: c.skdt, kendallTau: c.kendallTau, spearman: c.spearman, n: c.n },
   };
 }
@@ -222,22 +255,45 @@ async function runVariant(o: VariantContext): Promise<VariantResult> {
   const totalEpochs = config.epochs * config.rounds;
   const lr = (epoch: number, step: number): number => cosineLr({ epochs: totalEpochs, stepsPerEpoch, lrMax: config.lr, lrMin: config.lrMin }, epoch, step);
   const schedule = createLambdaSchedule({
-    schedule: config.ranking.schedule, lambdaMax: config.ranking.lambdaMax, totalEpochs, warmupEpochs: config.warmupEpochs, stepsPerEpoch,
+    schedule: config.ranking.schedule,
+    lambdaMax: config.ranking.lambdaMax,
+    totalEpochs,
+    warmupEpochs: config.warmupEpochs,
+    stepsPerEpoch,
   });
   const term =
     name === 'landmarks'
       ? createLandmarkTerm({
-          space, schedule, pairs: config.ranking.pairs, every: config.ranking.every, loss: penaltyOf(config.ranking), rng: createRng(config.seed + 2),
+          space,
+          schedule,
+          pairs: config.ranking.pairs,
+          every: config.ranking.every,
+          loss: penaltyOf(config.ranking),
+          rng: createRng(config.seed + 2),
           landmarks: o.landmarkArchs.map((architecture, i) => ({ architecture, metric: o.landmarkTruth[i] as number })),
         })
       : undefined;
   let supernetAccuracy: number[] = [];
   const heldOutAccuracy = (): number[] => o.heldOutArchs.map((a) => evaluate(net, a, o.evalBatches).accuracy);
   const trainer = createSupernetTrainer({
-    network: net, sampler, train: batches, optimizer, lr, epochs: totalEpochs, gradClip: config.gradClip, name: `${name} super-net`,
+    network: net,
+    sampler,
+    train: batches,
+    optimizer,
+    lr,
+    epochs: totalEpochs,
+    gradClip: config.gradClip,
+    name: `${name} super-net`,
     checkpoint: run.file(`supernet-${name}.bin`),
     ...(term === undefined ? {} : { landmarks: { term, batches: rankBatches } }),
-    ...(weighted ? { architecture: { batches: archBatches, weightedForward: (a: unknown, w: readonly tf.Tensor1D[], x: tf.Tensor4D) => builder.weightedForward?.(net, a, w, x) as tf.Tensor2D } } : {}),
+    ...(weighted
+      ? {
+          architecture: {
+            batches: archBatches,
+            weightedForward: (a: unknown, w: readonly tf.Tensor1D[], x: tf.Tensor4D) => builder.weightedForward?.(net, a, w, x) as tf.Tensor2D,
+          },
+        }
+      : {}),
     evaluate: () => {
       supernetAccuracy = heldOutAccuracy();
       return rankingMetrics(supernetAccuracy, o.heldOutTruth);
@@ -253,10 +309,16 @@ async function runVariant(o: VariantContext): Promise<VariantResult> {
     // damaged) are redone: drop them so that no epoch or round is logged twice.
     const resumedEpochs = trainer.epochsDone;
     o.run.dropLogRecords(
-      (r) => r['variant'] === name && ((r['event'] === 'epoch' && Number(r['epoch']) >= resumedEpochs) || (r['event'] === 'round' && Number(r['round']) >= saved.length)),
+      (r) =>
+        r['variant'] === name &&
+        ((r['event'] === 'epoch' && Number(r['epoch']) >= resumedEpochs) || (r['event'] === 'round' && Number(r['round']) >= saved.length)),
     );
     const records = await runRounds({
-      rounds: config.rounds, perRound: config.roundLandmarks, space, exclude: o.heldOutArchs, done: saved,
+      rounds: config.rounds,
+      perRound: config.roundLandmarks,
+      space,
+      exclude: o.heldOutArchs,
+      done: saved,
       ...(term === undefined ? {} : { term }),
       trainRound: (round) => trainer.train((round + 1) * config.epochs),
       propose: () => proposeOnSupernet(o, sampler, net, { fresh: true }),
@@ -275,9 +337,12 @@ async function runVariant(o: VariantContext): Promise<VariantResult> {
     });
     const search = await searchSupernet(o, sampler, net);
     return {
-      name, search,
+      name,
+      search,
       rounds: records.map((r) => ({ round: r.round, epoch: (r.round + 1) * config.epochs - 1, added: r.added })),
-      ...metrics, supernetAccuracy, epochs: trainer.history as unknown as EpochRecord[],
+      ...metrics,
+      supernetAccuracy,
+      epochs: trainer.history as unknown as EpochRecord[],
       best: {
         arch: space.format(o.heldOutArchs[bestIndex]),
         groundTruth: o.heldOutTruth[bestIndex] ?? NaN,

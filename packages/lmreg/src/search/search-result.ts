@@ -89,4 +89,3 @@ export interface SearchResult {
   readonly backend: string;
   readonly seconds: number;
 }
-

@@ -2,12 +2,11 @@ import { createRng } from '@lmreg/common';
 import { getSampler, getSamplerDefinition, type Sampler } from '@lmreg/samplers';
 import type { RestrictedSpace, SearchSpace } from '@lmreg/spaces';
 
-import type { SearchConfig } from '../config/search-config.js';
-import type { GroundTruthTable } from '@lmreg/train';
-import type { Network } from '@lmreg/train';
-import { evaluate, type LabelledBatch } from '@lmreg/train';
+import type { GroundTruthTable, Network, LabelledBatch, StandaloneResult } from '@lmreg/train';
+import { evaluate } from '@lmreg/train';
+
 import type { SamplerSearchResult } from './search-result.js';
-import type { StandaloneResult } from '@lmreg/train';
+import type { SearchConfig } from '../config/search-config.js';
 
 /**
  * A fresh sampler of `config.sampler` from the registry, with the options its definition derives
@@ -97,7 +96,8 @@ export async function searchSupernet(o: SearchContext, sampler: Sampler<unknown>
       const truth = o.knownTruth(p.arch);
       const rank = o.table === undefined || truth === undefined ? undefined : o.table.rankOf(p.arch);
       return {
-        arch: space.format(p.arch), supernetAccuracy: p.fitness,
+        arch: space.format(p.arch),
+        supernetAccuracy: p.fitness,
         ...(truth === undefined ? {} : { groundTruth: truth }),
         ...(rank === undefined ? {} : { rank }),
       };
@@ -105,4 +105,3 @@ export async function searchSupernet(o: SearchContext, sampler: Sampler<unknown>
     ...(typeof argmaxOf === 'function' ? { argmax: space.format(argmaxOf.call(sampler)) } : {}),
   };
 }
-

@@ -8,19 +8,10 @@ export const tiedValue = fc.integer({ min: -3, max: 3 });
 export const anyValue = fc.double({ noNaN: true });
 
 /** Two arrays of the same length n in [minLength, maxLength]. */
-export function pairedArrays(
-  value: fc.Arbitrary<number>,
-  minLength = 2,
-  maxLength = 40,
-): fc.Arbitrary<[number[], number[]]> {
+export function pairedArrays(value: fc.Arbitrary<number>, minLength = 2, maxLength = 40): fc.Arbitrary<[number[], number[]]> {
   return fc
     .integer({ min: minLength, max: maxLength })
-    .chain((n) =>
-      fc.tuple(
-        fc.array(value, { minLength: n, maxLength: n }),
-        fc.array(value, { minLength: n, maxLength: n }),
-      ),
-    );
+    .chain((n) => fc.tuple(fc.array(value, { minLength: n, maxLength: n }), fc.array(value, { minLength: n, maxLength: n })));
 }
 
 /** Paired arrays drawn from a mix of tie-heavy and arbitrary values. */

@@ -68,11 +68,7 @@ export function brutePearson(x: ArrayLike<number>, y: ArrayLike<number>): number
  * `sparse_rank_by_simple_bin` (kcyu2014/nas-landmarkreg), minus the percent auto-rescale and with
  * stable sorts, returning the pair of lists they pass to `kendalltau`.
  */
-export function releasedCodeRankLists(
-  modelPerfs: readonly number[],
-  gtPerfs: readonly number[],
-  threshold: number,
-): [number[], number[]] {
+export function releasedCodeRankLists(modelPerfs: readonly number[], gtPerfs: readonly number[], threshold: number): [number[], number[]] {
   const ids = modelPerfs.map((_, i) => i);
   const sModelIds = [...ids].sort((i, j) => (modelPerfs[i] as number) - (modelPerfs[j] as number));
   const gtModelIds = [...ids].sort((i, j) => (gtPerfs[i] as number) - (gtPerfs[j] as number));

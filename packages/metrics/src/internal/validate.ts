@@ -10,17 +10,10 @@ function describe(value: unknown): string {
  * Copies `value` into a Float64Array after checking that it is an array (or numeric typed array)
  * of numbers with no NaN. Infinite values are refused unless `allowInfinite`.
  */
-export function toNumbers(
-  fn: string,
-  name: string,
-  value: unknown,
-  allowInfinite: boolean,
-): Float64Array {
+export function toNumbers(fn: string, name: string, value: unknown, allowInfinite: boolean): Float64Array {
   const isTyped = ArrayBuffer.isView(value) && !(value instanceof DataView);
   if (!Array.isArray(value) && !isTyped) {
-    throw new InvalidArgumentError(
-      `${fn}: '${name}' must be an array of numbers (or a Float64Array), got ${describe(value)}.`,
-    );
+    throw new InvalidArgumentError(`${fn}: '${name}' must be an array of numbers (or a Float64Array), got ${describe(value)}.`);
   }
   const items = value as ArrayLike<unknown>;
   const out = new Float64Array(items.length);
@@ -32,14 +25,10 @@ export function toNumbers(
       );
     }
     if (Number.isNaN(v)) {
-      throw new InvalidArgumentError(
-        `${fn}: '${name}'[${i}] is NaN; drop or impute missing values before computing the metric.`,
-      );
+      throw new InvalidArgumentError(`${fn}: '${name}'[${i}] is NaN; drop or impute missing values before computing the metric.`);
     }
     if (!allowInfinite && !Number.isFinite(v)) {
-      throw new InvalidArgumentError(
-        `${fn}: '${name}'[${i}] is ${v}; this metric needs finite values.`,
-      );
+      throw new InvalidArgumentError(`${fn}: '${name}'[${i}] is ${v}; this metric needs finite values.`);
     }
     out[i] = v;
   }
@@ -62,9 +51,7 @@ export function toPair(
     );
   }
   if (x.length < options.minItems) {
-    throw new InvalidArgumentError(
-      `${fn}: needs at least ${options.minItems} item${options.minItems === 1 ? '' : 's'} in each array, got ${x.length}.`,
-    );
+    throw new InvalidArgumentError(`${fn}: needs at least ${options.minItems} item${options.minItems === 1 ? '' : 's'} in each array, got ${x.length}.`);
   }
   return [x, y];
 }

@@ -76,24 +76,36 @@ describe('kendallTau', () => {
     expect(kendallTau(a, b)).toBe(kendallTau(b, a));
   });
 
-  test.prop([pairedArrays(tiedValue)])(
-    'is invariant under strictly increasing transforms of either argument',
-    ([a, b]) => {
-      const tau = kendallTau(a, b);
-      const grow = (v: number): number => Math.exp(v) + v ** 3;
-      expect(kendallTau(a.map(grow), b)).toBe(tau);
-      expect(kendallTau(a, b.map((v) => 1000 * v - 7))).toBe(tau);
-      // A decreasing transform of one side flips the sign.
-      expect(kendallTau(a.map((v) => -grow(v)), b)).toBe(tau === 0 ? 0 : -tau);
-    },
-  );
+  test.prop([pairedArrays(tiedValue)])('is invariant under strictly increasing transforms of either argument', ([a, b]) => {
+    const tau = kendallTau(a, b);
+    const grow = (v: number): number => Math.exp(v) + v ** 3;
+    expect(kendallTau(a.map(grow), b)).toBe(tau);
+    expect(
+      kendallTau(
+        a,
+        b.map((v) => 1000 * v - 7),
+      ),
+    ).toBe(tau);
+    // A decreasing transform of one side flips the sign.
+    expect(
+      kendallTau(
+        a.map((v) => -grow(v)),
+        b,
+      ),
+    ).toBe(tau === 0 ? 0 : -tau);
+  });
 
   test.prop([fc.array(fc.oneof(tiedValue, fc.double({ noNaN: true })), { minLength: 2, maxLength: 60 })])(
     'tau(x, x) = 1 and tau(x, -x) = -1 for non-constant x',
     (x) => {
       fc.pre(!isConstant(x));
       expect(kendallTau(x, x)).toBe(1);
-      expect(kendallTau(x, x.map((v) => -v))).toBe(-1);
+      expect(
+        kendallTau(
+          x,
+          x.map((v) => -v),
+        ),
+      ).toBe(-1);
     },
   );
 

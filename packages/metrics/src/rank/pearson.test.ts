@@ -8,7 +8,12 @@ import { pearson, spearman } from './pearson.js';
 
 const isConstant = (xs: readonly number[]): boolean => xs.every((v) => v === xs[0]);
 // Multiples of 1/64 up to ±1e6: exact in float64, so the textbook formula is a fair reference.
-const finitePairs = pairedArrays(fc.oneof(tiedValue, fc.integer({ min: -1e6, max: 1e6 }).map((v) => v / 64)));
+const finitePairs = pairedArrays(
+  fc.oneof(
+    tiedValue,
+    fc.integer({ min: -1e6, max: 1e6 }).map((v) => v / 64),
+  ),
+);
 
 describe('pearson', () => {
   it('matches scipy.stats.pearsonr on a small example', () => {
@@ -85,21 +90,25 @@ describe('spearman', () => {
     else expect(rho).toBeCloseTo(expected, 12);
   });
 
-  test.prop([pairedArrays(tiedValue)])(
-    'is symmetric and invariant under strictly increasing transforms',
-    ([a, b]) => {
-      const rho = spearman(a, b);
-      expect(spearman(b, a)).toBe(rho);
-      expect(spearman(a.map((v) => Math.exp(v)), b.map((v) => v ** 3))).toBe(rho);
-    },
-  );
+  test.prop([pairedArrays(tiedValue)])('is symmetric and invariant under strictly increasing transforms', ([a, b]) => {
+    const rho = spearman(a, b);
+    expect(spearman(b, a)).toBe(rho);
+    expect(
+      spearman(
+        a.map((v) => Math.exp(v)),
+        b.map((v) => v ** 3),
+      ),
+    ).toBe(rho);
+  });
 
-  test.prop([fc.array(fc.double({ noNaN: true }), { minLength: 2, maxLength: 50 })])(
-    'rho(x, x) = 1 and rho(x, -x) = -1 for non-constant x',
-    (x) => {
-      fc.pre(!isConstant(x));
-      expect(spearman(x, x)).toBe(1);
-      expect(spearman(x, x.map((v) => -v))).toBeCloseTo(-1, 14);
-    },
-  );
+  test.prop([fc.array(fc.double({ noNaN: true }), { minLength: 2, maxLength: 50 })])('rho(x, x) = 1 and rho(x, -x) = -1 for non-constant x', (x) => {
+    fc.pre(!isConstant(x));
+    expect(spearman(x, x)).toBe(1);
+    expect(
+      spearman(
+        x,
+        x.map((v) => -v),
+      ),
+    ).toBeCloseTo(-1, 14);
+  });
 });

@@ -85,15 +85,12 @@ describe('sparseKendallTau', () => {
     fc.uniqueArray(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 2, maxLength: 40 }),
     fc.integer({ min: 0, max: 30 }),
     fc.array(tiedValue, { minLength: 40, maxLength: 40 }),
-  ])(
-    'with a threshold finer than the spacing of distinct multiples, equals plain tau-b',
-    (steps, exponent, pool) => {
-      const threshold = 2 ** -exponent; // exact in binary, so k * threshold * (1 / threshold) === k
-      const groundTruth = steps.map((k) => k * threshold);
-      const predicted = pool.slice(0, steps.length);
-      expect(sparseKendallTau(predicted, groundTruth, { threshold })).toBe(kendallTau(predicted, groundTruth));
-    },
-  );
+  ])('with a threshold finer than the spacing of distinct multiples, equals plain tau-b', (steps, exponent, pool) => {
+    const threshold = 2 ** -exponent; // exact in binary, so k * threshold * (1 / threshold) === k
+    const groundTruth = steps.map((k) => k * threshold);
+    const predicted = pool.slice(0, steps.length);
+    expect(sparseKendallTau(predicted, groundTruth, { threshold })).toBe(kendallTau(predicted, groundTruth));
+  });
 
   test.prop([pairedArrays(fc.oneof(tiedValue, accuracy)), fc.constantFrom(1e-3, 1e-2, 0.1, 0.25, 1, 3)])(
     'equals the brute-force tau-b of (predicted, floor(gt / threshold-by-reciprocal))',

@@ -58,24 +58,17 @@ const VARIANTS: readonly SparseKendallTauVariant[] = ['binned-tau-b', 'released-
  * @throws InvalidArgumentError on a non-array, NaN, length mismatch, fewer than 2 items, a
  *   threshold that is not a finite positive number, or an unknown variant.
  */
-export function sparseKendallTau(
-  predicted: NumericInput,
-  groundTruth: NumericInput,
-  options: SparseKendallTauOptions = {},
-): number {
+export function sparseKendallTau(predicted: NumericInput, groundTruth: NumericInput, options: SparseKendallTauOptions = {}): number {
   const fn = 'sparseKendallTau';
   const [pred, truth] = toPair(fn, ['predicted', 'groundTruth'], predicted, groundTruth, {
     minItems: 2,
     allowInfinite: true,
   });
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(
-      `${fn}: options must be an object like { threshold: 0.1 }, got ${options === null ? 'null' : typeof options}.`,
-    );
+    throw new InvalidArgumentError(`${fn}: options must be an object like { threshold: 0.1 }, got ${options === null ? 'null' : typeof options}.`);
   }
   const threshold = options.threshold ?? 1e-3;
-  const usable =
-    typeof threshold === 'number' && threshold > 0 && Number.isFinite(threshold) && Number.isFinite(1 / threshold);
+  const usable = typeof threshold === 'number' && threshold > 0 && Number.isFinite(threshold) && Number.isFinite(1 / threshold);
   if (!usable) {
     throw new InvalidArgumentError(
       `${fn}: threshold must be a finite number > 0 in the units of the ground truth (1e-3 for fractions, 0.1 for percentages), got ${String(threshold)}.`,
@@ -83,9 +76,7 @@ export function sparseKendallTau(
   }
   const variant = options.variant ?? 'binned-tau-b';
   if (!VARIANTS.includes(variant)) {
-    throw new InvalidArgumentError(
-      `${fn}: unknown variant '${String(variant)}'; use one of ${VARIANTS.map((v) => `'${v}'`).join(', ')}.`,
-    );
+    throw new InvalidArgumentError(`${fn}: unknown variant '${String(variant)}'; use one of ${VARIANTS.map((v) => `'${v}'`).join(', ')}.`);
   }
 
   const n = truth.length;

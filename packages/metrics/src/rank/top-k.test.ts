@@ -55,18 +55,21 @@ describe('precisionAtK', () => {
     expect(precisionAtK(g, g, k)).toBe(1);
   });
 
-  test.prop([distinctPairs, fc.nat()])(
-    'without ties, equals a set computation and ignores the order of the items',
-    ([p, g], seed) => {
-      const k = 1 + (seed % p.length);
-      const top = (xs: readonly number[]): Set<number> =>
-        new Set(xs.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => i));
-      const tp = top(p);
-      const expected = [...top(g)].filter((i) => tp.has(i)).length / k;
-      expect(precisionAtK(p, g, k)).toBe(expected);
-      expect(precisionAtK([...p].reverse(), [...g].reverse(), k)).toBe(expected);
-    },
-  );
+  test.prop([distinctPairs, fc.nat()])('without ties, equals a set computation and ignores the order of the items', ([p, g], seed) => {
+    const k = 1 + (seed % p.length);
+    const top = (xs: readonly number[]): Set<number> =>
+      new Set(
+        xs
+          .map((v, i) => [v, i] as const)
+          .sort((a, b) => b[0] - a[0])
+          .slice(0, k)
+          .map(([, i]) => i),
+      );
+    const tp = top(p);
+    const expected = [...top(g)].filter((i) => tp.has(i)).length / k;
+    expect(precisionAtK(p, g, k)).toBe(expected);
+    expect(precisionAtK([...p].reverse(), [...g].reverse(), k)).toBe(expected);
+  });
 });
 
 describe('bestRank', () => {
@@ -94,6 +97,11 @@ describe('bestRank', () => {
     expect(rank).toBeGreaterThanOrEqual(1);
     expect(rank).toBeLessThanOrEqual(p.length);
     expect(bestRank(g, g)).toBe(1);
-    expect(bestRank(g.map((v) => -v), g)).toBe(1 + g.filter((v) => v > Math.min(...g)).length);
+    expect(
+      bestRank(
+        g.map((v) => -v),
+        g,
+      ),
+    ).toBe(1 + g.filter((v) => v > Math.min(...g)).length);
   });
 });

@@ -33,9 +33,7 @@ export function precisionAtK(predicted: NumericInput, groundTruth: NumericInput,
     allowInfinite: true,
   });
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > pred.length) {
-    throw new InvalidArgumentError(
-      `${fn}: k must be an integer between 1 and the number of items (${pred.length}), got ${String(k)}.`,
-    );
+    throw new InvalidArgumentError(`${fn}: k must be an integer between 1 and the number of items (${pred.length}), got ${String(k)}.`);
   }
   const inTruth = new Uint8Array(pred.length);
   for (const i of topIndices(truth, k)) inTruth[i] = 1;

@@ -209,8 +209,7 @@ export class GdasSampler<A = unknown> implements Sampler<A> {
     const grads = tf.tidy(() => {
       const alphas = bound.logits.map((row) => tf.tensor1d(row));
       const noises = noise.map((row) => tf.tensor1d(row));
-      const probsOf = (a: tf.Tensor1D, i: number): tf.Tensor1D =>
-        tf.softmax(tf.div(tf.add(tf.logSoftmax(a), noises[i] as tf.Tensor1D), tau)) as tf.Tensor1D;
+      const probsOf = (a: tf.Tensor1D, i: number): tf.Tensor1D => tf.softmax(tf.div(tf.add(tf.logSoftmax(a), noises[i] as tf.Tensor1D), tau)) as tf.Tensor1D;
       // p evaluated outside the gradient: p - p_const is exactly 0 in value, p's gradient in backward.
       const constants = alphas.map((a, i) => tf.tensor1d(probsOf(a, i).dataSync()));
       const oneHots = indices.map((k, i) => tf.tensor1d((bound.logits[i] ?? []).map((_, j) => (j === k ? 1 : 0))));
@@ -324,8 +323,15 @@ export class GdasSampler<A = unknown> implements Sampler<A> {
     if (!Number.isSafeInteger(t) || (t as number) < 0) bad(`'extra.t' must be a non-negative integer (Adam steps), got ${JSON.stringify(t)}`);
     this.#options = options;
     this.#bound = {
-      space: bound.space, pathSeed, searchRng,
-      logits, m, v, t: t as number, records, order,
+      space: bound.space,
+      pathSeed,
+      searchRng,
+      logits,
+      m,
+      v,
+      t: t as number,
+      records,
+      order,
     };
   }
 }

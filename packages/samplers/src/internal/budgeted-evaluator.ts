@@ -18,13 +18,7 @@ export class BudgetedEvaluator<A> {
   /** Architectures this search run has touched, in order. */
   readonly #touched = new Map<string, Proposal<A>>();
 
-  constructor(
-    space: SearchSpace<A>,
-    evaluate: Evaluate<A>,
-    budget: number,
-    records: Map<string, number>,
-    onRecord: (key: string, fitness: number) => void,
-  ) {
+  constructor(space: SearchSpace<A>, evaluate: Evaluate<A>, budget: number, records: Map<string, number>, onRecord: (key: string, fitness: number) => void) {
     this.#space = space;
     this.#evaluate = evaluate;
     this.#budget = budget;

@@ -1,19 +1,8 @@
 import { createRng } from '@lmreg/common';
-import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
-import { decodeBase64 } from './base64.js';
 import { mixSeed } from './hash.js';
 import { fitKernelRidge, quadraticMatchKernel } from './kernel-ridge.js';
-
-describe('decodeBase64', () => {
-  test.prop([fc.uint8Array({ maxLength: 200 })])('inverts Buffer base64', (bytes) => {
-    expect(decodeBase64(Buffer.from(bytes).toString('base64'))).toEqual(new Uint8Array(bytes));
-  });
-  it('rejects characters outside the alphabet', () => {
-    expect(() => decodeBase64('ab$d')).toThrow(RangeError);
-  });
-});
 
 describe('mixSeed', () => {
   it('gives distinct 32-bit seeds for nearby steps and seeds', () => {

@@ -29,12 +29,7 @@ export type Predictor = (x: readonly number[]) => number;
  * Fits kernel ridge regression `min ||y - K a||^2 + lambda a^T K a` on standardised targets and
  * returns the predictor (in the targets' units). `xs` must be non-empty and of equal lengths.
  */
-export function fitKernelRidge(
-  xs: readonly (readonly number[])[],
-  ys: readonly number[],
-  kernel: MatchKernel,
-  lambda: number,
-): Predictor {
+export function fitKernelRidge(xs: readonly (readonly number[])[], ys: readonly number[], kernel: MatchKernel, lambda: number): Predictor {
   const n = xs.length;
   const length = xs[0]?.length ?? 0;
   let mean = 0;

@@ -14,11 +14,7 @@ export interface NumberOptionSpec {
  * Resolves sampler options against their specs: fills defaults, and throws
  * `InvalidArgumentError` naming the option on an unknown key or a bad value.
  */
-export function resolveNumberOptions(
-  sampler: string,
-  specs: Readonly<Record<string, NumberOptionSpec>>,
-  raw: unknown,
-): Record<string, number> {
+export function resolveNumberOptions(sampler: string, specs: Readonly<Record<string, NumberOptionSpec>>, raw: unknown): Record<string, number> {
   if (raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) {
     throw new InvalidArgumentError(`options of sampler '${sampler}' must be an object like { budget: 100 }, got ${String(raw)}.`);
   }
@@ -41,9 +37,7 @@ export function resolveNumberOptions(
       (spec.max !== undefined && value > spec.max)
     ) {
       const range = `${spec.integer ? 'an integer' : 'a number'} ${spec.exclusiveMin === true ? '>' : '>='} ${spec.min}${spec.max === undefined ? '' : ` and <= ${spec.max}`}`;
-      throw new InvalidArgumentError(
-        `option '${key}' of sampler '${sampler}' must be ${range} (default ${spec.default}), got ${String(value)}.`,
-      );
+      throw new InvalidArgumentError(`option '${key}' of sampler '${sampler}' must be ${range} (default ${spec.default}), got ${String(value)}.`);
     }
     out[key] = value;
   }

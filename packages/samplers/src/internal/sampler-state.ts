@@ -34,7 +34,8 @@ export function readSamplerState<A>(
   const o = state as Record<string, unknown>;
   if (o['format'] !== 'lmreg-sampler-state') bad(`'format' must be 'lmreg-sampler-state', got ${JSON.stringify(o['format'])}`);
   if (o['version'] !== 1) bad(`unsupported state version ${JSON.stringify(o['version'])} (this version reads 1)`);
-  if (o['sampler'] !== samplerName) bad(`the state was written by sampler ${JSON.stringify(o['sampler'])}, not '${samplerName}'; load it into getSampler(${JSON.stringify(o['sampler'])})`);
+  if (o['sampler'] !== samplerName)
+    bad(`the state was written by sampler ${JSON.stringify(o['sampler'])}, not '${samplerName}'; load it into getSampler(${JSON.stringify(o['sampler'])})`);
   if (o['space'] !== space.name) bad(`the state is for space ${JSON.stringify(o['space'])} but init used '${space.name}'; call init with that space first`);
   let options: Record<string, number>;
   try {
@@ -62,7 +63,9 @@ export function readSamplerState<A>(
       key = space.format(space.parse(text));
     } catch (error) {
       if (!(error instanceof InvalidArchitectureError)) throw error;
-      throw new InvalidArgumentError(`${samplerName}.loadState: 'evaluated[${i}]' is not an architecture of '${space.name}': ${error.message}`, { cause: error });
+      throw new InvalidArgumentError(`${samplerName}.loadState: 'evaluated[${i}]' is not an architecture of '${space.name}': ${error.message}`, {
+        cause: error,
+      });
     }
     if (records.has(key)) bad(`'evaluated' lists ${key} twice`);
     records.set(key, fitness);

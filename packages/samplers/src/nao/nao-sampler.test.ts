@@ -5,11 +5,12 @@ import { getSpace, restrictSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { fc, test } from '@fast-check/vitest';
+
 import { getSampler } from '../sampler/registry.js';
 import type { Proposal, SamplerState } from '../sampler/types.js';
 import { createNaoSampler } from './nao-sampler.js';
 import { rankScaled } from './nao-search.js';
-import { fc, test } from '@fast-check/vitest';
 
 const space = getSpace('nb201');
 /** Number of 3x3 convolutions in the cell: a smooth fitness the predictor can learn. */
@@ -78,7 +79,10 @@ describe('nao sampler (encoder / predictor / decoder on tfjs)', () => {
   it('stays inside a restricted space (the rows of a table): decoded non-members are misses', async () => {
     const before = tf.memory().numTensors;
     const memberRng = createRng(11);
-    const restricted = restrictSpace(space, Array.from({ length: 40 }, () => space.sample(memberRng)));
+    const restricted = restrictSpace(
+      space,
+      Array.from({ length: 40 }, () => space.sample(memberRng)),
+    );
     const sampler = getSampler('nao', options);
     sampler.init({ space: restricted, rng: createRng(3) });
     const proposals = await sampler.propose(fitness, 25);

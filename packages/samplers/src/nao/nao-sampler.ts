@@ -70,9 +70,17 @@ export function createNaoSampler<A = unknown>(options: NaoSamplerOptions = {}): 
     (raw) => resolveNumberOptions('nao', SPECS, raw),
     (context, o) =>
       naoSearch(context, {
-        initial: o['initial'] as number, perRound: o['perRound'] as number, random: o['random'] as number,
-        seeds: o['seeds'] as number, pool: o['pool'] as number, hidden: o['hidden'] as number, trainSteps: o['trainSteps'] as number,
-        stepSize: o['stepSize'] as number, lr: o['lr'] as number, rankTargets: o['rankTargets'] as number, rankCandidates: o['rankCandidates'] as number,
+        initial: o['initial'] as number,
+        perRound: o['perRound'] as number,
+        random: o['random'] as number,
+        seeds: o['seeds'] as number,
+        pool: o['pool'] as number,
+        hidden: o['hidden'] as number,
+        trainSteps: o['trainSteps'] as number,
+        stepSize: o['stepSize'] as number,
+        lr: o['lr'] as number,
+        rankTargets: o['rankTargets'] as number,
+        rankCandidates: o['rankCandidates'] as number,
       }),
     options,
   );

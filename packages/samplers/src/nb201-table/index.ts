@@ -13,11 +13,10 @@
  *
  * @packageDocumentation
  */
-import { InvalidArgumentError } from '@lmreg/common';
+import { decodeBase64, InvalidArgumentError } from '@lmreg/common';
 import { nb201FromIndex, nb201Index } from '@lmreg/spaces';
 import type { Nb201Arch } from '@lmreg/spaces';
 
-import { decodeBase64 } from '../internal/base64.js';
 import type { BenchmarkTable } from '../oracle/benchmark-table.js';
 import { NB201_TABLE_DATA_BASE64, NB201_TABLE_DATA_COLUMNS, NB201_TABLE_DATA_SCALES } from './nb201-table-data.js';
 

@@ -53,7 +53,9 @@ describe('createTabularOracle', () => {
   });
 
   it('rejects unknown columns and bad budgets, naming the choices', () => {
-    expect(() => createTabularOracle(table, { fitness: 'acc' as 'fit', report: 'test' })).toThrow(/'fitness' must be a column of table 'synthetic' \(fit, test\)/);
+    expect(() => createTabularOracle(table, { fitness: 'acc' as 'fit', report: 'test' })).toThrow(
+      /'fitness' must be a column of table 'synthetic' \(fit, test\)/,
+    );
     expect(() => createTabularOracle(table, { fitness: 'fit', report: 'nope' as 'test' })).toThrow(InvalidArgumentError);
     expect(() => createTabularOracle(table, { fitness: 'fit', report: 'test', budget: 0 })).toThrow(/'budget' must be a positive integer/);
     expect(() => createTabularOracle(null as never, { fitness: 'fit', report: 'test' })).toThrow(InvalidArgumentError);

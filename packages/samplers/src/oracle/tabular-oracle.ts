@@ -49,10 +49,7 @@ function checkColumn<C extends string>(table: BenchmarkTable<unknown, C>, role: 
  * 'cifar10_test_200', budget: 100 })`. Throws `InvalidArgumentError` on an unknown column or a bad
  * budget.
  */
-export function createTabularOracle<A, C extends string>(
-  table: BenchmarkTable<A, C>,
-  options: TabularOracleOptions<C>,
-): TabularOracle<A> {
+export function createTabularOracle<A, C extends string>(table: BenchmarkTable<A, C>, options: TabularOracleOptions<C>): TabularOracle<A> {
   if (table === null || typeof table !== 'object' || typeof table.rowOf !== 'function' || typeof table.value !== 'function') {
     throw new InvalidArgumentError('createTabularOracle needs a BenchmarkTable, e.g. nb201Table from @lmreg/samplers/nb201-table.');
   }

@@ -24,7 +24,9 @@ export const BUILTIN_SAMPLERS: readonly SamplerDefinition[] = [
     create: (options) => createSposSampler(options as SposSamplerOptions),
     capabilities: { searchesInsideSpace: true },
     optionsFor: ({ budget, population, tournament }) => ({
-      budget, population: Math.min(population, budget), tournament: Math.min(tournament, population, budget),
+      budget,
+      population: Math.min(population, budget),
+      tournament: Math.min(tournament, population, budget),
     }),
   },
   {
@@ -36,7 +38,8 @@ export const BUILTIN_SAMPLERS: readonly SamplerDefinition[] = [
   },
   {
     name: 'gdas',
-    description: 'Gumbel-softmax architecture logits (hard one-hot path, straight-through gradient, tau 10 to 0.1); search = argmax then draws from the softmax',
+    description:
+      'Gumbel-softmax architecture logits (hard one-hot path, straight-through gradient, tau 10 to 0.1); search = argmax then draws from the softmax',
     spaces: ['nb201'],
     create: (options) => createGdasSampler(options as GdasSamplerOptions),
     capabilities: { architectureStep: 'weighted-forward', argmax: true },

@@ -24,7 +24,20 @@ describe('sampler registry', () => {
   it('validates nao options at creation, naming the bad option', () => {
     const nao = getSampler('nao', { budget: 40, initial: 10, hidden: 8 });
     nao.init({ space: getSpace('nb201'), rng: createRng(0) });
-    expect(nao.state().options).toEqual({ budget: 40, initial: 10, perRound: 10, random: 5, seeds: 20, pool: 100, hidden: 8, trainSteps: 50, stepSize: 1, lr: 0.01, rankTargets: 1, rankCandidates: 1 });
+    expect(nao.state().options).toEqual({
+      budget: 40,
+      initial: 10,
+      perRound: 10,
+      random: 5,
+      seeds: 20,
+      pool: 100,
+      hidden: 8,
+      trainSteps: 50,
+      stepSize: 1,
+      lr: 0.01,
+      rankTargets: 1,
+      rankCandidates: 1,
+    });
     expect(() => getSampler('nao', { rankTargets: 2 })).toThrow(/option 'rankTargets' of sampler 'nao' must be an integer >= 0 and <= 1/);
     expect(() => getSampler('nao', { lr: 0 })).toThrow(/option 'lr' of sampler 'nao' must be a number > 0/);
     expect(() => getSampler('nao', { hidden: 0 })).toThrow(InvalidArgumentError);

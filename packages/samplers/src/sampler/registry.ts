@@ -18,7 +18,13 @@ function ensureBuiltins(): void {
  */
 export function registerSampler(definition: SamplerDefinition, options: { replace?: boolean } = {}): void {
   ensureBuiltins();
-  if (definition === null || typeof definition !== 'object' || typeof definition.name !== 'string' || definition.name === '' || typeof definition.create !== 'function') {
+  if (
+    definition === null ||
+    typeof definition !== 'object' ||
+    typeof definition.name !== 'string' ||
+    definition.name === '' ||
+    typeof definition.create !== 'function'
+  ) {
     throw new InvalidArgumentError('registerSampler needs { name, description, spaces, create(options) }.');
   }
   if (!options.replace && definitions.has(definition.name)) {

@@ -21,5 +21,10 @@ const SPECS: Readonly<Record<string, NumberOptionSpec>> = {
  * Throws `InvalidArgumentError` on bad options.
  */
 export function createRandomSampler<A = unknown>(options: RandomSamplerOptions = {}): Sampler<A> {
-  return new UniformPathSampler<A>('random', (raw) => resolveNumberOptions('random', SPECS, raw), (context) => randomSearch(context), options);
+  return new UniformPathSampler<A>(
+    'random',
+    (raw) => resolveNumberOptions('random', SPECS, raw),
+    (context) => randomSearch(context),
+    options,
+  );
 }

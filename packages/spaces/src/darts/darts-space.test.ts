@@ -13,7 +13,13 @@ import { dartsSpaceSize } from './space-size.js';
 const space = createDartsSpace();
 const arch = arbitraryArchitecture(space);
 const referenceRows = readGenotypeRows().filter(
-  (r) => r.format === 'darts_pairs' && r.normal.length === 8 && r.reduce.length === 8 && r.name !== 'SETN' && r.normalConcat.length === 4 && r.reduceConcat.length === 4,
+  (r) =>
+    r.format === 'darts_pairs' &&
+    r.normal.length === 8 &&
+    r.reduce.length === 8 &&
+    r.name !== 'SETN' &&
+    r.normalConcat.length === 4 &&
+    r.reduceConcat.length === 4,
 );
 
 function swapNode(g: DartsGenotype, cell: 'normal' | 'reduce', node: number): DartsGenotype {
@@ -133,8 +139,7 @@ describe('darts space', () => {
       for (const [op] of g.normal) opCounts[DARTS_OPS.indexOf(op)]! += 1;
       lastInputCounts[(g.reduce[7] as DartsPair)[1]]! += 1;
     }
-    const chi2 = (counts: number[], total: number): number =>
-      counts.reduce((s, c) => s + (c - total / counts.length) ** 2 / (total / counts.length), 0);
+    const chi2 = (counts: number[], total: number): number => counts.reduce((s, c) => s + (c - total / counts.length) ** 2 / (total / counts.length), 0);
     // 5 standard deviations above the mean of a chi-square with k - 1 degrees of freedom.
     expect(chi2(opCounts, 8 * n)).toBeLessThan(7 + 5 * Math.sqrt(14));
     expect(chi2(lastInputCounts, n)).toBeLessThan(4 + 5 * Math.sqrt(8));

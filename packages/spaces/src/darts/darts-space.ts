@@ -20,9 +20,7 @@ const CELLS = ['normal', 'reduce'] as const;
 
 /** Bounds of the 32-int encoding: `[8, inputs of node 0, 8, inputs of node 0, ...]` per cell. */
 const BOUNDS: readonly number[] = Object.freeze(
-  CELLS.flatMap(() =>
-    Array.from({ length: PAIRS_PER_CELL }, (_, i) => [DARTS_OPS.length, Math.floor(i / 2) + 2]).flat(),
-  ),
+  CELLS.flatMap(() => Array.from({ length: PAIRS_PER_CELL }, (_, i) => [DARTS_OPS.length, Math.floor(i / 2) + 2]).flat()),
 );
 
 function describePosition(position: number): string {

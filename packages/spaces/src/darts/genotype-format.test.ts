@@ -21,8 +21,7 @@ const q = (s: string, quote: string): string => `${quote}${s}${quote}`;
 
 /** The spellings found in the genotypes.py files and logs listed in shared/data/darts/SOURCE.md. */
 function spellings(r: GenotypeRow) {
-  const flat = (pairs: [string, number][], quote = "'", sep = ', '): string =>
-    `[${pairs.map(([op, i]) => `(${q(op, quote)}, ${i})`).join(sep)}]`;
+  const flat = (pairs: [string, number][], quote = "'", sep = ', '): string => `[${pairs.map(([op, i]) => `(${q(op, quote)}, ${i})`).join(sep)}]`;
   const list = (c: number[]): string => `[${c.join(', ')}]`;
   const range = (c: number[]): string =>
     c.every((s, i) => i === 0 || s === (c[i - 1] as number) + 1) ? `range(${c[0]}, ${(c.at(-1) as number) + 1})` : list(c);
@@ -59,7 +58,12 @@ describe('parse against darts_genotypes.csv', () => {
   it('has the expected reference rows', () => {
     expect(pairRows.length).toBe(36);
     expect(pairRows.filter(inSpace).length).toBeGreaterThanOrEqual(30);
-    expect(pairRows.filter((r) => !inSpace(r)).map((r) => r.name).sort()).toEqual(['AmoebaNet', 'ENASNet', 'NASNet', 'SETN']);
+    expect(
+      pairRows
+        .filter((r) => !inSpace(r))
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['AmoebaNet', 'ENASNet', 'NASNet', 'SETN']);
   });
 
   it.each(pairRows.map((r) => [r.name, r] as const))('reads every spelling of %s', (_, r) => {
@@ -168,7 +172,37 @@ describe('parse refuses malformed text with InvalidArchitectureError', () => {
     }
   });
 
-  const tokens = ['Genotype', '(', ')', '[', ']', '{', '}', ',', '=', ':', '.', "'", '"', 'normal', 'reduce', 'normal_concat', 'range', 'None', "'sep_conv_3x3'", '0', '7', '-1', '1e3', '#', '\n', '\\', 'list', '((', '))'];
+  const tokens = [
+    'Genotype',
+    '(',
+    ')',
+    '[',
+    ']',
+    '{',
+    '}',
+    ',',
+    '=',
+    ':',
+    '.',
+    "'",
+    '"',
+    'normal',
+    'reduce',
+    'normal_concat',
+    'range',
+    'None',
+    "'sep_conv_3x3'",
+    '0',
+    '7',
+    '-1',
+    '1e3',
+    '#',
+    '\n',
+    '\\',
+    'list',
+    '((',
+    '))',
+  ];
   const onlyArchitectureErrors = (text: string): void => {
     try {
       parseDartsGenotype(text);
@@ -182,10 +216,9 @@ describe('parse refuses malformed text with InvalidArchitectureError', () => {
     onlyArchitectureErrors(parts.join(' '));
   });
 
-  test.prop(
-    [fc.integer({ min: 0, max: v2.length }), fc.integer({ min: 0, max: 8 }), fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(...tokens))],
-    { numRuns: 500 },
-  )('splicing junk into a valid genotype', (at, cut, junk) => {
+  test.prop([fc.integer({ min: 0, max: v2.length }), fc.integer({ min: 0, max: 8 }), fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(...tokens))], {
+    numRuns: 500,
+  })('splicing junk into a valid genotype', (at, cut, junk) => {
     onlyArchitectureErrors(v2.slice(0, at) + junk + v2.slice(at + cut));
   });
 
@@ -198,11 +231,13 @@ describe('format and parseDartsLikeGenotype round-trip', () => {
   const looseGenotype: fc.Arbitrary<DartsLikeGenotype> = fc
     .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }))
     .chain(([nodesNormal, nodesReduce]) => {
-      const op = fc.oneof(fc.constantFrom(...DARTS_OPS, 'sep_conv_7x7', 'conv_7x1_1x7'), fc.nat().map((n) => `op_${n}`));
+      const op = fc.oneof(
+        fc.constantFrom(...DARTS_OPS, 'sep_conv_7x7', 'conv_7x1_1x7'),
+        fc.nat().map((n) => `op_${n}`),
+      );
       const cell = (nodes: number): fc.Arbitrary<[string, number][]> =>
         fc.tuple(...Array.from({ length: 2 * nodes }, (_, i) => fc.tuple(op, fc.integer({ min: 0, max: Math.floor(i / 2) + 1 }))));
-      const concat = (nodes: number): fc.Arbitrary<number[]> =>
-        fc.uniqueArray(fc.integer({ min: 0, max: nodes + 1 }), { minLength: 1, maxLength: nodes + 2 });
+      const concat = (nodes: number): fc.Arbitrary<number[]> => fc.uniqueArray(fc.integer({ min: 0, max: nodes + 1 }), { minLength: 1, maxLength: nodes + 2 });
       return fc.record({
         normal: cell(nodesNormal),
         normalConcat: concat(nodesNormal),

@@ -66,7 +66,9 @@ function collectFields(text: string): Map<string, PyValue> {
     if (v.kind === 'call') {
       const base = lastSegment(v.name);
       if (base !== 'Genotype' && base !== 'dict') {
-        fail(`expected Genotype(...) but found ${v.name}(...); write the genotype as Genotype(normal=[...], normal_concat=[...], reduce=[...], reduce_concat=[...]).`);
+        fail(
+          `expected Genotype(...) but found ${v.name}(...); write the genotype as Genotype(normal=[...], normal_concat=[...], reduce=[...], reduce_concat=[...]).`,
+        );
       }
       positional(v.args, `${v.name}(...)`);
       for (const [k, val] of v.kwargs) put(k, val);
@@ -107,7 +109,9 @@ function readPairs(cell: Cell, v: PyValue): LoosePair[] {
     if (input.kind !== 'int') fail(`${where} must read an integer input, got ${describePy(input)}.`);
     const bound = Math.floor(pairs.length / 2) + 2;
     if (input.value < 0 || input.value >= bound) {
-      fail(`${where} reads input ${input.value}; node ${Math.floor(pairs.length / 2)} can only read states 0..${bound - 1} (inputs of a node must come before it).`);
+      fail(
+        `${where} reads input ${input.value}; node ${Math.floor(pairs.length / 2)} can only read states 0..${bound - 1} (inputs of a node must come before it).`,
+      );
     }
     pairs.push([op.value, input.value]);
   };
@@ -216,7 +220,9 @@ export function toDartsGenotype(g: DartsLikeGenotype): DartsGenotype {
     ['reduce', g.reduceConcat],
   ] as const) {
     if (concat !== undefined && (!Array.isArray(concat) || concat.length !== 4 || concat.some((s, i) => s !== DARTS_CONCAT[i]))) {
-      fail(`${cell}_concat is ${Array.isArray(concat) ? `[${concat.map(describeValue).join(', ')}]` : describeValue(concat)}; the DARTS search space always concatenates nodes [2, 3, 4, 5].`);
+      fail(
+        `${cell}_concat is ${Array.isArray(concat) ? `[${concat.map(describeValue).join(', ')}]` : describeValue(concat)}; the DARTS search space always concatenates nodes [2, 3, 4, 5].`,
+      );
     }
   }
   return copyDartsGenotype(assertDartsGenotype({ normal: g.normal, reduce: g.reduce }));
@@ -245,8 +251,7 @@ function formatCell(pairs: DartsLikeGenotype['normal']): string {
  * canonical string). Missing concat lists are written as every intermediate node.
  */
 export function formatDartsGenotype(g: DartsLikeGenotype): string {
-  const concat = (c: readonly number[] | undefined, pairs: number): string =>
-    `[${(c ?? Array.from({ length: pairs / 2 }, (_, i) => i + 2)).join(', ')}]`;
+  const concat = (c: readonly number[] | undefined, pairs: number): string => `[${(c ?? Array.from({ length: pairs / 2 }, (_, i) => i + 2)).join(', ')}]`;
   return (
     `Genotype(normal=${formatCell(g.normal)}, normal_concat=${concat(g.normalConcat, g.normal.length)}, ` +
     `reduce=${formatCell(g.reduce)}, reduce_concat=${concat(g.reduceConcat, g.reduce.length)})`

@@ -9,16 +9,7 @@ export const DARTS_SPACE_NAME = 'darts';
  * The 8 DARTS candidate operations, in the order of DARTS' `PRIMITIVES` (`cnn/genotypes.py`). The
  * index of an op in this list is its value in {@link DartsGenotype} encodings.
  */
-export const DARTS_OPS = [
-  'none',
-  'max_pool_3x3',
-  'avg_pool_3x3',
-  'skip_connect',
-  'sep_conv_3x3',
-  'sep_conv_5x5',
-  'dil_conv_3x3',
-  'dil_conv_5x5',
-] as const;
+export const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
 
 /** One of the 8 DARTS operations. */
 export type DartsOp = (typeof DARTS_OPS)[number];

@@ -19,10 +19,7 @@ export const NASLIB_NB301_OPS = [
  * NASLib's compact NAS-Bench-301 encoding: `[normal, reduce]`, each 8 `[input, op index]` pairs
  * (op index into {@link NASLIB_NB301_OPS}), in DARTS genotype order.
  */
-export type NaslibCompact = readonly [
-  normal: readonly (readonly [input: number, op: number])[],
-  reduce: readonly (readonly [input: number, op: number])[],
-];
+export type NaslibCompact = readonly [normal: readonly (readonly [input: number, op: number])[], reduce: readonly (readonly [input: number, op: number])[]];
 
 function fail(message: string): never {
   throw new InvalidArchitectureError(DARTS_SPACE_NAME, `NASLib compact: ${message}`);

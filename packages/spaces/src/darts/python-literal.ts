@@ -303,8 +303,7 @@ function describeToken(t: Token): string {
  * A leading assignment (`DARTS_V2 = ...`, `genotype = ...`) is skipped.
  */
 export type PyTopLevel =
-  | { readonly kind: 'value'; readonly value: PyValue }
-  | { readonly kind: 'kwargs'; readonly kwargs: readonly (readonly [string, PyValue])[] };
+  { readonly kind: 'value'; readonly value: PyValue } | { readonly kind: 'kwargs'; readonly kwargs: readonly (readonly [string, PyValue])[] };
 
 /**
  * Parses `text` as one Python literal (see the module comment for the accepted subset). Throws

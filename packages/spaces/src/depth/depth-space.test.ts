@@ -25,8 +25,8 @@ describe('depth space sizes equal Table 4 of the paper', () => {
   it('matches the |Omega| values printed in Table 4 (3,125; 9.5e13; 12,500; 2.4e16)', () => {
     const text = readFileSync(PAPER, 'utf8');
     const table = text.slice(text.indexOf('Search space Method Sync Non-sync'), text.indexOf('Table 4:'));
-    const printed = [...table.matchAll(/\|\u03a9\|=([0-9.,]+)(?:\u00d7\s*10(\d+))?/g)].map(([, mantissa = '', exponent]) =>
-      Number(mantissa.replace(/,/g, '')) * 10 ** Number(exponent ?? 0),
+    const printed = [...table.matchAll(/\|\u03a9\|=([0-9.,]+)(?:\u00d7\s*10(\d+))?/g)].map(
+      ([, mantissa = '', exponent]) => Number(mantissa.replace(/,/g, '')) * 10 ** Number(exponent ?? 0),
     );
     expect(printed).toEqual([3125, 9.5e13, 12500, 2.4e16]);
     const ours = (['v1-sync', 'v1-nonsync', 'v2-sync', 'v2-nonsync'] as const).map((v) => Number(createDepthSpace(v).size));
@@ -85,7 +85,11 @@ describe('depth space encoding', () => {
     ['v1-sync', 'v1-sync:[none,none,conv5x5,none,none]', /unknown op "conv5x5" on edge 3<-0/],
     ['v1-sync', 'v1-sync:[none,none,none,none]', /lists 4 edge ops; it needs 5/],
     ['v1-nonsync', 'v1-nonsync:[none,none,none,none,none]', /4 bracketed block\(s\).*got 1/],
-    ['v2-nonsync', 'v2-nonsync:[none,none,none,none,none|bilinear];x;[none,none,none,none,none|bilinear];[none,none,none,none,none|bilinear]', /block 2 must be written in brackets/],
+    [
+      'v2-nonsync',
+      'v2-nonsync:[none,none,none,none,none|bilinear];x;[none,none,none,none,none|bilinear];[none,none,none,none,none|bilinear]',
+      /block 2 must be written in brackets/,
+    ],
     ['v2-sync', '', /starts with 'v2-sync:'/],
   ] as const)('%s parse(%j) names the bad part', (variant, text, message) => {
     const space = createDepthSpace(variant);

@@ -82,9 +82,7 @@ export const DEPTH_DECODER_BLOCKS = 4;
 /** The architecture of each of the 4 decoder blocks, in decoder order (the shared block repeated for sync spaces). */
 export function depthDecoderBlocks(a: DepthArch): readonly DepthBlock[] {
   if (!Array.isArray(a) || (a.length !== 1 && a.length !== DEPTH_DECODER_BLOCKS)) {
-    throw new InvalidArgumentError(
-      `depthDecoderBlocks needs a depth architecture of 1 (sync) or ${DEPTH_DECODER_BLOCKS} (non-sync) blocks.`,
-    );
+    throw new InvalidArgumentError(`depthDecoderBlocks needs a depth architecture of 1 (sync) or ${DEPTH_DECODER_BLOCKS} (non-sync) blocks.`);
   }
   return a.length === 1 ? Array.from({ length: DEPTH_DECODER_BLOCKS }, () => a[0] as DepthBlock) : a;
 }

@@ -64,9 +64,7 @@ describe('nb101 enumerate', () => {
             edges++;
           }
         });
-        const full =
-          rows.slice(0, n - 1).every((r) => r !== 0) &&
-          Array.from({ length: n - 1 }, (_, k) => k + 1).every((j) => rows.some((r) => (r >> j) & 1));
+        const full = rows.slice(0, n - 1).every((r) => r !== 0) && Array.from({ length: n - 1 }, (_, k) => k + 1).every((j) => rows.some((r) => (r >> j) & 1));
         if (edges > 9 || !full) continue;
         for (let code = 0; code < 3 ** (n - 2); code++) {
           const labels = [-1];

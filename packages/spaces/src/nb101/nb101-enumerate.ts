@@ -130,17 +130,11 @@ export function cellTable(): Int32Array {
     let k = 0;
     for (const g of enumerateGraphs()) {
       if (k >= NB101_CELL_COUNT)
-        throw new LmregError(
-          'LMREG_INTERNAL',
-          `nb101 enumeration produced more than ${NB101_CELL_COUNT} cells; this is a bug in @lmreg/spaces.`
-        );
+        throw new LmregError('LMREG_INTERNAL', `nb101 enumeration produced more than ${NB101_CELL_COUNT} cells; this is a bug in @lmreg/spaces.`);
       out[k++] = packGraph(g);
     }
     if (k !== NB101_CELL_COUNT)
-      throw new LmregError(
-        'LMREG_INTERNAL',
-        `nb101 enumeration produced ${k} cells, expected ${NB101_CELL_COUNT}; this is a bug in @lmreg/spaces.`
-      );
+      throw new LmregError('LMREG_INTERNAL', `nb101 enumeration produced ${k} cells, expected ${NB101_CELL_COUNT}; this is a bug in @lmreg/spaces.`);
     table = out;
   }
   return table;

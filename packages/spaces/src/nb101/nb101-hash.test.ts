@@ -75,7 +75,7 @@ describe('nb101Hash reproduces the official module hash', () => {
     'is invariant under every topological relabelling of the intermediate vertices',
     (spec, choices) => {
       expect(nb101Hash(relabelTopologically(spec, choices))).toBe(nb101Hash(spec));
-    }
+    },
   );
 
   test.prop([rawSpec, fc.array(fc.nat(), { minLength: 5, maxLength: 5 })], { numRuns: 200 })(
@@ -95,7 +95,7 @@ describe('nb101Hash reproduces the official module hash', () => {
         for (let j = 0; j < 7; j++) if ((g.rows[i]! >> j) & 1) rows[map[i]!]! |= 1 << map[j]!;
       }
       expect(hashGraph(7, rows, labels)).toBe(hashGraph(7, g.rows, g.labels));
-    }
+    },
   );
 
   test.prop([rawSpec], { numRuns: 200 })('pruning is idempotent and keeps the hash', (spec) => {

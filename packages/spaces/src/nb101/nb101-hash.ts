@@ -82,10 +82,7 @@ export function hashGraph(n: number, rows: readonly number[], labels: readonly n
     for (let j = 0; j < n; j++) if (((rows[i] as number) >> j) & 1) inMasks[j]! |= 1 << i;
   }
   for (let v = 0; v < n; v++) {
-    current.set(
-      initialHash(popcountSmall(rows[v] as number), popcountSmall(inMasks[v] as number), labels[v] as number),
-      v * 32
-    );
+    current.set(initialHash(popcountSmall(rows[v] as number), popcountSmall(inMasks[v] as number), labels[v] as number), v * 32);
   }
   for (let round = 0; round < n; round++) {
     for (let v = 0; v < n; v++) {

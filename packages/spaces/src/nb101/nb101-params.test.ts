@@ -16,25 +16,16 @@ describe('nb101ParamCount matches the official trainable_parameters', () => {
     for (const row of withParams) {
       const spec = { matrix: matrixFromBits(row.matrix!), ops: opsFromPipes(row.ops!) };
       expect(nb101ParamCount(spec)).toBe(Number(row.trainable_parameters));
-      expect(
-        nb101ParamCount(nb101FromSpec(spec.matrix, spec.ops), { stem: 128, stacks: 3, modulesPerStack: 3, classes: 10 })
-      ).toBe(Number(row.trainable_parameters));
+      expect(nb101ParamCount(nb101FromSpec(spec.matrix, spec.ops), { stem: 128, stacks: 3, modulesPerStack: 3, classes: 10 })).toBe(
+        Number(row.trainable_parameters),
+      );
     }
   });
 
   it('counts the input->output-only cell by hand', () => {
     // stem 3*3*3*128 + 2*128; per module a 1x1 projection + BN; dense 512*10 + 10.
     const proj = (cin: number, c: number): number => cin * c + 2 * c;
-    const expected =
-      27 * 128 +
-      256 +
-      3 * proj(128, 128) +
-      proj(128, 256) +
-      2 * proj(256, 256) +
-      proj(256, 512) +
-      2 * proj(512, 512) +
-      512 * 10 +
-      10;
+    const expected = 27 * 128 + 256 + 3 * proj(128, 128) + proj(128, 256) + 2 * proj(256, 256) + proj(256, 512) + 2 * proj(512, 512) + 512 * 10 + 10;
     expect(expected).toBe(882_570);
     expect(
       nb101ParamCount({
@@ -43,7 +34,7 @@ describe('nb101ParamCount matches the official trainable_parameters', () => {
           [0, 0],
         ],
         ops: ['input', 'output'],
-      })
+      }),
     ).toBe(expected);
   });
 
@@ -62,9 +53,7 @@ describe('nb101ParamCount matches the official trainable_parameters', () => {
     // stem 3*3*3*8 + 16 = 232; each op vertex gets 4 channels: projection 8*4 + 8, conv3x3 9*16 + 8, conv1x1 16 + 8; dense 8 + 1
     expect(nb101ParamCount(spec, options)).toBe(232 + (40 + 152) + (40 + 24) + 9);
     // odd split: stem 9 -> vertex 1 gets 5 channels, vertex 2 gets 4
-    expect(nb101ParamCount(spec, { ...options, stem: 9 })).toBe(
-      27 * 9 + 18 + (9 * 5 + 10 + 9 * 25 + 10) + (9 * 4 + 8 + 16 + 8) + 10
-    );
+    expect(nb101ParamCount(spec, { ...options, stem: 9 })).toBe(27 * 9 + 18 + (9 * 5 + 10 + 9 * 25 + 10) + (9 * 4 + 8 + 16 + 8) + 10);
   });
 
   it('follows the official rule that uneven channel splits favour the lowest-numbered vertices', () => {
@@ -106,7 +95,7 @@ describe('nb101ParamCount matches the official trainable_parameters', () => {
           [0, 0],
         ],
         ops: ['input', 'output'],
-      })
+      }),
     ).toThrow(InvalidArchitectureError);
     fc.assert(
       fc.property(fc.anything(), (junk) => {
@@ -116,7 +105,7 @@ describe('nb101ParamCount matches the official trainable_parameters', () => {
           expect(error).toBeInstanceOf(InvalidArchitectureError);
         }
       }),
-      { numRuns: 200 }
+      { numRuns: 200 },
     );
   });
 });

@@ -20,9 +20,7 @@ export interface Nb101NetworkOptions {
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(
-      `nb101ParamCount: options.${name} must be a positive integer, got ${String(value)}.`
-    );
+    throw new InvalidArgumentError(`nb101ParamCount: options.${name} must be a positive integer, got ${String(value)}.`);
   }
   return value;
 }

@@ -18,7 +18,7 @@ const anchor = anchors[0]!; // 00005c142e6f48ac74fdcf73e3439874
 const anchorArch = nb101FromSpec(matrixFromBits(anchor.matrix!), opsFromPipes(anchor.ops!));
 const arch = fc.oneof(
   arbitraryArchitecture(space),
-  rawSpec.map((s) => nb101FromSpec(s.matrix, s.ops))
+  rawSpec.map((s) => nb101FromSpec(s.matrix, s.ops)),
 );
 
 /** Every architecture one encoding element away from `a` that the official rules accept. */
@@ -52,8 +52,8 @@ describe('nb101 search space', () => {
   it('encodes the 21 upper-triangle bits row by row, then the 5 operation indices', () => {
     // anchor rows: 0100110 / 0010000 / 0001001 / 0000010 / 0000010 / 0000001 / 0000000
     expect(space.encode(anchorArch)).toEqual([
-      1, 0, 0, 1, 1, 0, /* row 0 */ 1, 0, 0, 0, 0, /* row 1 */ 1, 0, 0, 1, /* row 2 */ 0, 1, 0, /* row 3 */ 1, 0,
-      /* row 4 */ 1, /* ops: conv3x3, maxpool, conv3x3, conv3x3, conv1x1 */ 0, 2, 0, 0, 1,
+      1, 0, 0, 1, 1, 0, /* row 0 */ 1, 0, 0, 0, 0, /* row 1 */ 1, 0, 0, 1, /* row 2 */ 0, 1, 0, /* row 3 */ 1, 0, /* row 4 */ 1,
+      /* ops: conv3x3, maxpool, conv3x3, conv3x3, conv1x1 */ 0, 2, 0, 0, 1,
     ]);
   });
 
@@ -61,13 +61,11 @@ describe('nb101 search space', () => {
     const text = space.format(anchorArch);
     expect(text).toBe(
       '{"matrix":[[0,1,0,0,1,1,0],[0,0,1,0,0,0,0],[0,0,0,1,0,0,1],[0,0,0,0,0,1,0],[0,0,0,0,0,1,0],[0,0,0,0,0,0,1],[0,0,0,0,0,0,0]],' +
-        '"ops":["input","conv3x3-bn-relu","maxpool3x3","conv3x3-bn-relu","conv3x3-bn-relu","conv1x1-bn-relu","output"]}'
+        '"ops":["input","conv3x3-bn-relu","maxpool3x3","conv3x3-bn-relu","conv3x3-bn-relu","conv1x1-bn-relu","output"]}',
     );
     expect(space.parse(text)).toEqual(anchorArch);
     expect(space.key(space.parse(text))).toBe('00005c142e6f48ac74fdcf73e3439874');
-    const small = space.parse(
-      '{ "matrix": [[0, 1, 1], [0, 0, 1], [0, 0, 0]], "ops": ["input", "maxpool3x3", "output"] }'
-    );
+    const small = space.parse('{ "matrix": [[0, 1, 1], [0, 0, 1], [0, 0, 0]], "ops": ["input", "maxpool3x3", "output"] }');
     expect(nb101Prune(small)).toEqual({
       matrix: [
         [0, 1, 1],
@@ -83,32 +81,27 @@ describe('nb101 search space', () => {
 
   it('keys architectures by the official hash (the NASLib subset: raw and pruned specs agree)', () => {
     for (const row of subset.slice(0, 100)) {
-      const raw = space.parse(
-        JSON.stringify({ matrix: matrixFromBits(row.raw_matrix!), ops: opsFromPipes(row.raw_ops!) })
-      );
+      const raw = space.parse(JSON.stringify({ matrix: matrixFromBits(row.raw_matrix!), ops: opsFromPipes(row.raw_ops!) }));
       const pruned = nb101FromSpec(matrixFromBits(row.matrix!), opsFromPipes(row.ops!));
       expect(space.key(raw)).toBe(row.hash);
       expect(space.key(pruned)).toBe(row.hash);
     }
   });
 
-  test.prop([arch, fc.integer()], { numRuns: 100 })(
-    'mutate draws from exactly the valid one-element changes',
-    (a, seed) => {
-      const neighbours = validNeighbours(a);
-      const rng = createRng(seed);
-      const seen = new Set<string>();
-      for (let k = 0; k < 40; k++) {
-        const b = space.mutate(a, rng);
-        expect(space.distance(a, b)).toBe(1);
-        const text = space.format(b);
-        expect(neighbours.has(text)).toBe(true);
-        seen.add(text);
-      }
-      // 40 uniform draws from >= 10 options hit several of them
-      expect(seen.size).toBeGreaterThan(Math.min(5, neighbours.size - 1));
+  test.prop([arch, fc.integer()], { numRuns: 100 })('mutate draws from exactly the valid one-element changes', (a, seed) => {
+    const neighbours = validNeighbours(a);
+    const rng = createRng(seed);
+    const seen = new Set<string>();
+    for (let k = 0; k < 40; k++) {
+      const b = space.mutate(a, rng);
+      expect(space.distance(a, b)).toBe(1);
+      const text = space.format(b);
+      expect(neighbours.has(text)).toBe(true);
+      seen.add(text);
     }
-  );
+    // 40 uniform draws from >= 10 options hit several of them
+    expect(seen.size).toBeGreaterThan(Math.min(5, neighbours.size - 1));
+  });
 
   it('mutate can reach every valid neighbour (uniform over them)', () => {
     const neighbours = validNeighbours(anchorArch);
@@ -140,20 +133,15 @@ describe('nb101 search space', () => {
     expect(keys.size).toBeGreaterThan(1990); // 2,000 draws from 423,624 cells barely collide
   });
 
-  test.prop([arch], { numRuns: 100 })(
-    'the key is the official hash and survives format/parse and encode/decode',
-    (a) => {
-      expect(space.key(a)).toBe(nb101Hash(a));
-      expect(space.key(space.parse(space.format(a)))).toBe(space.key(a));
-      expect(space.key(space.decode(space.encode(a)))).toBe(space.key(a));
-    }
-  );
+  test.prop([arch], { numRuns: 100 })('the key is the official hash and survives format/parse and encode/decode', (a) => {
+    expect(space.key(a)).toBe(nb101Hash(a));
+    expect(space.key(space.parse(space.format(a)))).toBe(space.key(a));
+    expect(space.key(space.decode(space.encode(a)))).toBe(space.key(a));
+  });
 
   it('decode names the bad element', () => {
     const v = space.encode(anchorArch);
-    expect(() => space.decode([...v.slice(0, 21), 3, ...v.slice(22)])).toThrow(
-      /encoding\[21\] is the operation of vertex 1/
-    );
+    expect(() => space.decode([...v.slice(0, 21), 3, ...v.slice(22)])).toThrow(/encoding\[21\] is the operation of vertex 1/);
     expect(() => space.decode([2, ...v.slice(1)])).toThrow(/encoding\[0\] is the edge 0 -> 1/);
     expect(() => space.decode(v.slice(1))).toThrow(/26 entries/);
     expect(() => space.decode(new Array(26).fill(0))).toThrow(/no path leads from the input to the output/);

@@ -28,10 +28,7 @@ const ENCODING_LENGTH = EDGE_COUNT + OP_SLOTS;
 function pack(a: Nb101Arch): number {
   const g = archToGraph(a);
   if (g.n !== 7) {
-    throw new InvalidArchitectureError(
-      NB101_NAME,
-      `an nb101 architecture has 7 vertices, got ${g.n}; build it with nb101FromSpec.`
-    );
+    throw new InvalidArchitectureError(NB101_NAME, `an nb101 architecture has 7 vertices, got ${g.n}; build it with nb101FromSpec.`);
   }
   checkPruned(g);
   return packGraph(g);
@@ -75,10 +72,7 @@ function decodeVector(input: readonly number[]): Nb101Arch {
       packed |= (x as number) << k;
     } else {
       if (x !== 0 && x !== 1 && x !== 2) {
-        fail(
-          `encoding[${k}] is the operation of vertex ${k - EDGE_COUNT + 1} and must be 0, 1 or 2 ` +
-            `(${NB101_OPS.join(', ')}), got ${describeValue(x)}.`
-        );
+        fail(`encoding[${k}] is the operation of vertex ${k - EDGE_COUNT + 1} and must be 0, 1 or 2 ` + `(${NB101_OPS.join(', ')}), got ${describeValue(x)}.`);
       }
       packed |= (x as number) << (EDGE_COUNT + 2 * (k - EDGE_COUNT));
     }
@@ -172,17 +166,12 @@ export function createNb101Space(): Nb101Space {
       } catch (error) {
         throw new InvalidArchitectureError(
           NB101_NAME,
-          `${describeValue(
-            text
-          )} is not JSON; write a spec as {"matrix":[[0,1,...],...],"ops":["input",...,"output"]}.`,
-          { cause: error }
+          `${describeValue(text)} is not JSON; write a spec as {"matrix":[[0,1,...],...],"ops":["input",...,"output"]}.`,
+          { cause: error },
         );
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new InvalidArchitectureError(
-          NB101_NAME,
-          `expected a JSON object {"matrix": [...], "ops": [...]}, got ${describeValue(value)}.`
-        );
+        throw new InvalidArchitectureError(NB101_NAME, `expected a JSON object {"matrix": [...], "ops": [...]}, got ${describeValue(value)}.`);
       }
       const spec = value as { matrix?: unknown; ops?: unknown };
       return nb101FromSpec(spec.matrix as number[][], spec.ops as string[]);

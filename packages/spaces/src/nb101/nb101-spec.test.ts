@@ -55,9 +55,7 @@ describe('nb101FromSpec applies the official validity rules', () => {
   });
 
   it('names the broken rule', () => {
-    expect(errorOf(() => nb101FromSpec(chain, ['input', 'conv5x5', 'output']))).toMatch(
-      /ops\[1\].*conv5x5.*not a NAS-Bench-101 operation/
-    );
+    expect(errorOf(() => nb101FromSpec(chain, ['input', 'conv5x5', 'output']))).toMatch(/ops\[1\].*conv5x5.*not a NAS-Bench-101 operation/);
     expect(errorOf(() => nb101FromSpec(chain, [C3, C3, 'output']))).toMatch(/ops\[0\] must be 'input'/);
     expect(errorOf(() => nb101FromSpec(chain, ['input', C3, C3]))).toMatch(/ops\[2\] must be 'output'/);
     expect(errorOf(() => nb101FromSpec(chain, ['input', 'output']))).toMatch(/2 labels but the matrix has 3 vertices/);
@@ -69,9 +67,9 @@ describe('nb101FromSpec applies the official validity rules', () => {
             [1, 0, 1],
             [0, 0, 0],
           ],
-          ['input', C3, 'output']
-        )
-      )
+          ['input', C3, 'output'],
+        ),
+      ),
     ).toMatch(/upper-triangular/);
     expect(
       errorOf(() =>
@@ -81,9 +79,9 @@ describe('nb101FromSpec applies the official validity rules', () => {
             [0, 0, 1],
             [0, 0, 0],
           ],
-          ['input', C3, 'output']
-        )
-      )
+          ['input', C3, 'output'],
+        ),
+      ),
     ).toMatch(/matrix\[0\]\[1\] must be 0 or 1/);
     expect(
       errorOf(() =>
@@ -93,9 +91,9 @@ describe('nb101FromSpec applies the official validity rules', () => {
             [0, 0],
             [0, 0],
           ],
-          ['input', C3, 'output']
-        )
-      )
+          ['input', C3, 'output'],
+        ),
+      ),
     ).toMatch(/row 0 .* 3 0\/1 numbers/);
     expect(
       errorOf(() =>
@@ -105,14 +103,12 @@ describe('nb101FromSpec applies the official validity rules', () => {
             [0, 0, 0],
             [0, 0, 0],
           ].slice(0, 1),
-          ['input']
-        )
-      )
+          ['input'],
+        ),
+      ),
     ).toMatch(/1 rows; .* 2 to 7 vertices/);
     const eight = Array.from({ length: 8 }, (_, i) => Array.from({ length: 8 }, (_, j) => (j === i + 1 ? 1 : 0)));
-    expect(errorOf(() => nb101FromSpec(eight, ['input', C3, C3, C3, C3, C3, C3, 'output']))).toMatch(
-      /8 rows; .* 2 to 7 vertices/
-    );
+    expect(errorOf(() => nb101FromSpec(eight, ['input', C3, C3, C3, C3, C3, C3, 'output']))).toMatch(/8 rows; .* 2 to 7 vertices/);
     expect(
       errorOf(() =>
         nb101FromSpec(
@@ -121,9 +117,9 @@ describe('nb101FromSpec applies the official validity rules', () => {
             [0, 0, 0],
             [0, 0, 0],
           ],
-          ['input', C3, 'output']
-        )
-      )
+          ['input', C3, 'output'],
+        ),
+      ),
     ).toMatch(/no path leads from the input to the output/);
     // 10 edges between kept vertices: input to all 5 ops and output, 1->2, 2->3, 3->4, 5->6 ... all kept
     const dense = [
@@ -135,9 +131,7 @@ describe('nb101FromSpec applies the official validity rules', () => {
       [0, 0, 0, 0, 0, 0, 1],
       [0, 0, 0, 0, 0, 0, 0],
     ];
-    expect(errorOf(() => nb101FromSpec(dense, ['input', C3, C1, MP, C3, C1, 'output']))).toMatch(
-      /10 edges after pruning.*at most 9/
-    );
+    expect(errorOf(() => nb101FromSpec(dense, ['input', C3, C1, MP, C3, C1, 'output']))).toMatch(/10 edges after pruning.*at most 9/);
   });
 
   it('counts the 9-edge limit after pruning, as the official API does', () => {
@@ -156,37 +150,33 @@ describe('nb101FromSpec applies the official validity rules', () => {
     expect(
       nb101Prune(a)
         .matrix.flat()
-        .filter((x) => x === 1)
+        .filter((x) => x === 1),
     ).toHaveLength(8);
   });
 
-  test.prop([anyRawSpec], { numRuns: 300 })(
-    'accepts exactly the specs whose pruned graph is connected with <= 9 edges',
-    (spec) => {
-      const g = readGraph(spec.matrix, spec.ops);
-      let pathExists = false;
-      const reach = new Set([0]);
-      for (let i = 0; i < 7; i++)
-        if (reach.has(i)) for (let j = i + 1; j < 7; j++) if (spec.matrix[i]![j]) reach.add(j);
-      pathExists = reach.has(6);
-      const accepted = (() => {
-        try {
-          nb101FromSpec(spec.matrix, spec.ops);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-      expect(accepted).toBe(isValidGraph(7, g.rows));
-      if (!pathExists) expect(accepted).toBe(false);
-      if (accepted)
-        expect(
-          nb101Prune(spec)
-            .matrix.flat()
-            .filter((x) => x === 1).length
-        ).toBeLessThanOrEqual(9);
-    }
-  );
+  test.prop([anyRawSpec], { numRuns: 300 })('accepts exactly the specs whose pruned graph is connected with <= 9 edges', (spec) => {
+    const g = readGraph(spec.matrix, spec.ops);
+    let pathExists = false;
+    const reach = new Set([0]);
+    for (let i = 0; i < 7; i++) if (reach.has(i)) for (let j = i + 1; j < 7; j++) if (spec.matrix[i]![j]) reach.add(j);
+    pathExists = reach.has(6);
+    const accepted = (() => {
+      try {
+        nb101FromSpec(spec.matrix, spec.ops);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    expect(accepted).toBe(isValidGraph(7, g.rows));
+    if (!pathExists) expect(accepted).toBe(false);
+    if (accepted)
+      expect(
+        nb101Prune(spec)
+          .matrix.flat()
+          .filter((x) => x === 1).length,
+      ).toBeLessThanOrEqual(9);
+  });
 
   test.prop([rawSpec], { numRuns: 100 })('is idempotent on its own output', (spec) => {
     const a = nb101FromSpec(spec.matrix, spec.ops);
@@ -200,13 +190,10 @@ describe('nb101FromSpec applies the official validity rules', () => {
         fc.array(fc.oneof(fc.integer({ min: -1, max: 2 }), fc.double(), fc.constant(null), fc.boolean()), {
           maxLength: 8,
         }),
-        { maxLength: 8 }
-      )
+        { maxLength: 8 },
+      ),
     );
-    const opsJunk = fc.oneof(
-      fc.anything(),
-      fc.array(fc.oneof(fc.string(), fc.constantFrom('input', 'output', C3, C1, MP)), { maxLength: 8 })
-    );
+    const opsJunk = fc.oneof(fc.anything(), fc.array(fc.oneof(fc.string(), fc.constantFrom('input', 'output', C3, C1, MP)), { maxLength: 8 }));
     fc.assert(
       fc.property(junk, opsJunk, (m, o) => {
         try {
@@ -220,7 +207,7 @@ describe('nb101FromSpec applies the official validity rules', () => {
           expect(error).toBeInstanceOf(InvalidArchitectureError);
         }
       }),
-      { numRuns: 500 }
+      { numRuns: 500 },
     );
     for (const bad of [null, undefined, 42, 'spec', [], NaN]) {
       expect(() => nb101Hash(bad as never)).toThrow(InvalidArchitectureError);

@@ -79,20 +79,13 @@ export function readGraph(matrix: unknown, ops: unknown): Graph {
   }
   const n = matrix.length;
   if (n < 2 || n > NB101_MAX_VERTICES) {
-    fail(
-      `the adjacency matrix has ${n} rows; a NAS-Bench-101 cell has 2 to ${NB101_MAX_VERTICES} vertices ` +
-        '(input, up to 5 operations, output).'
-    );
+    fail(`the adjacency matrix has ${n} rows; a NAS-Bench-101 cell has 2 to ${NB101_MAX_VERTICES} vertices ` + '(input, up to 5 operations, output).');
   }
   const rows: number[] = [];
   for (let i = 0; i < n; i++) {
     const row: unknown = matrix[i];
     if (!Array.isArray(row) || row.length !== n) {
-      fail(
-        `row ${i} of the adjacency matrix must be an array of ${n} 0/1 numbers (the matrix is square), got ${describeValue(
-          row
-        )}.`
-      );
+      fail(`row ${i} of the adjacency matrix must be an array of ${n} 0/1 numbers (the matrix is square), got ${describeValue(row)}.`);
     }
     let mask = 0;
     for (let j = 0; j < n; j++) {
@@ -101,8 +94,7 @@ export function readGraph(matrix: unknown, ops: unknown): Graph {
       if (x === 1) {
         if (j <= i) {
           fail(
-            `matrix[${i}][${j}] = 1 is on or below the diagonal; the matrix must be upper-triangular ` +
-              '(edges go from a lower to a higher vertex index).'
+            `matrix[${i}][${j}] = 1 is on or below the diagonal; the matrix must be upper-triangular ` + '(edges go from a lower to a higher vertex index).',
           );
         }
         mask |= 1 << j;
@@ -111,23 +103,19 @@ export function readGraph(matrix: unknown, ops: unknown): Graph {
     rows.push(mask);
   }
   if (!Array.isArray(ops)) fail(`ops must be an array of ${n} vertex labels, got ${describeValue(ops)}.`);
-  if (ops.length !== n)
-    fail(`ops has ${ops.length} labels but the matrix has ${n} vertices; give one label per vertex.`);
+  if (ops.length !== n) fail(`ops has ${ops.length} labels but the matrix has ${n} vertices; give one label per vertex.`);
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
     const op: unknown = ops[i];
     if (i === 0) {
-      if (op !== 'input')
-        fail(`ops[0] must be 'input' (the first vertex is the cell input), got ${describeValue(op)}.`);
+      if (op !== 'input') fail(`ops[0] must be 'input' (the first vertex is the cell input), got ${describeValue(op)}.`);
       labels.push(-1);
     } else if (i === n - 1) {
-      if (op !== 'output')
-        fail(`ops[${i}] must be 'output' (the last vertex is the cell output), got ${describeValue(op)}.`);
+      if (op !== 'output') fail(`ops[${i}] must be 'output' (the last vertex is the cell output), got ${describeValue(op)}.`);
       labels.push(-2);
     } else {
       const index = NB101_OPS.indexOf(op as Nb101Op);
-      if (index < 0)
-        fail(`ops[${i}] = ${describeValue(op)} is not a NAS-Bench-101 operation; use one of ${NB101_OPS.join(', ')}.`);
+      if (index < 0) fail(`ops[${i}] = ${describeValue(op)} is not a NAS-Bench-101 operation; use one of ${NB101_OPS.join(', ')}.`);
       labels.push(index);
     }
   }
@@ -179,18 +167,11 @@ export function isValidGraph(n: number, rows: readonly number[]): boolean {
 export function checkPruned(g: Graph): void {
   const kept = keptMask(g.n, g.rows);
   if (kept === 0) {
-    fail(
-      'no path leads from the input to the output, so pruning leaves nothing; connect the input to the output ' +
-        '(directly or through operations).'
-    );
+    fail('no path leads from the input to the output, so pruning leaves nothing; connect the input to the output ' + '(directly or through operations).');
   }
   const edges = keptEdges(g.n, g.rows, kept);
   if (edges > NB101_MAX_EDGES) {
-    fail(
-      `the cell has ${edges} edges after pruning; NAS-Bench-101 allows at most ${NB101_MAX_EDGES}. Remove ${
-        edges - NB101_MAX_EDGES
-      }.`
-    );
+    fail(`the cell has ${edges} edges after pruning; NAS-Bench-101 allows at most ${NB101_MAX_EDGES}. Remove ${edges - NB101_MAX_EDGES}.`);
   }
 }
 

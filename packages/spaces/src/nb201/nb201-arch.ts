@@ -64,10 +64,7 @@ export function nb201OpIndices(a: unknown): number[] {
   return ops.map((op: unknown, k) => {
     const i = nb201OpIndex(op);
     if (i < 0) {
-      throw new InvalidArchitectureError(
-        NB201_SPACE_NAME,
-        `edge ${edgeName(k)} has unknown op ${describeValue(op)}; use one of ${NB201_OPS.join(', ')}.`,
-      );
+      throw new InvalidArchitectureError(NB201_SPACE_NAME, `edge ${edgeName(k)} has unknown op ${describeValue(op)}; use one of ${NB201_OPS.join(', ')}.`);
     }
     return i;
   });

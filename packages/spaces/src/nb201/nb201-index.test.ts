@@ -35,9 +35,7 @@ describe('nb201 official index', () => {
   });
 
   it('anchors: index 1462 is the all-nor_conv_3x3 cell (SOURCE.md); the space exposes the same order', () => {
-    expect(formatNb201(nb201FromIndex(1462))).toBe(
-      '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|',
-    );
+    expect(formatNb201(nb201FromIndex(1462))).toBe('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|');
     const space = createNb201Space();
     expect(space.index(space.fromIndex(6111))).toBe(6111);
     expect(space.fromIndex(1462)).toEqual(nb201FromIndex(1462));

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@lmreg/common';
+import { decodeBase64, InvalidArgumentError } from '@lmreg/common';
 
 import { NB201_SIZE, nb201FromRank, nb201Rank } from './nb201-arch.js';
 import type { Nb201Arch } from './nb201-arch.js';
@@ -6,26 +6,6 @@ import { NB201_RANK_OF_INDEX_BASE64 } from './nb201-index-data.js';
 
 let rankOfIndex: Uint16Array | undefined;
 let indexOfRank: Uint16Array | undefined;
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Decodes standard base64 (no Buffer/atob, so it runs anywhere). */
-function decodeBase64(text: string): Uint8Array {
-  const clean = text.replace(/=+$/, '');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let o = 0;
-  for (let i = 0; i < clean.length; i++) {
-    value = (value << 6) | BASE64.indexOf(clean.charAt(i));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (value >> bits) & 0xff;
-    }
-  }
-  return out;
-}
 
 function tables(): { rankOfIndex: Uint16Array; indexOfRank: Uint16Array } {
   if (rankOfIndex === undefined || indexOfRank === undefined) {
@@ -59,9 +39,7 @@ export function nb201Index(a: Nb201Arch): number {
  */
 export function nb201FromIndex(index: number): Nb201Arch {
   if (!Number.isInteger(index) || index < 0 || index >= NB201_SIZE) {
-    throw new InvalidArgumentError(
-      `nb201FromIndex needs an integer index in [0, ${NB201_SIZE}), got ${String(index)}.`,
-    );
+    throw new InvalidArgumentError(`nb201FromIndex needs an integer index in [0, ${NB201_SIZE}), got ${String(index)}.`);
   }
   return nb201FromRank(tables().rankOfIndex[index] as number);
 }

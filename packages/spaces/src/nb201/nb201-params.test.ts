@@ -73,9 +73,7 @@ describe('nb201ParamCount', () => {
       const reduction2 = 9 * 2 * c * 4 * c + 8 * c + 9 * 16 * c * c + 8 * c + 8 * c * c; // 2c -> 4c
       const fixed = 27 * c + 2 * c + reduction1 + reduction2 + 8 * c + 4 * c * k + k;
       const perWidth = (kernel: number): number => [c, 2 * c, 4 * c].reduce((s, w) => s + kernel * w * w + 2 * w, 0);
-      expect(nb201ParamCount(a, { channels: c, cells: n, classes: k })).toBe(
-        fixed + n * (n3 * perWidth(9) + n1 * perWidth(1)),
-      );
+      expect(nb201ParamCount(a, { channels: c, cells: n, classes: k })).toBe(fixed + n * (n3 * perWidth(9) + n1 * perWidth(1)));
     },
   );
 

@@ -59,10 +59,7 @@ export function parseNb201(text: string): Nb201Arch {
   const s = text.trim();
   const nodes = s.split('+');
   if (nodes.length !== 3) {
-    fail(
-      `a cell string has 3 nodes separated by '+' (node 1 with 1 entry, node 2 with 2, node 3 with 3), ` +
-        `got ${nodes.length} in ${describeValue(s)}.`,
-    );
+    fail(`a cell string has 3 nodes separated by '+' (node 1 with 1 entry, node 2 with 2, node 3 with 3), ` + `got ${nodes.length} in ${describeValue(s)}.`);
   }
   const ops: Nb201Op[] = [];
   nodes.forEach((node, n) => {
@@ -126,7 +123,7 @@ export function nb201Key(a: Nb201Arch): string {
 }
 
 function decodeNb201(vector: readonly number[]): Nb201Arch {
-  const values = readArrayInput(NB201_SPACE_NAME, vector, 'decode\'s input (an array of 6 op indices in [0, 5))');
+  const values = readArrayInput(NB201_SPACE_NAME, vector, "decode's input (an array of 6 op indices in [0, 5))");
   if (values.length !== 6) fail(`decode needs exactly 6 op indices (one per edge), got ${values.length}.`);
   const ops = values.map((x: unknown, k) => {
     if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= NB201_OPS.length) {

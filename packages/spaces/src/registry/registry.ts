@@ -17,17 +17,12 @@ function ensureBuiltins(): void {
  * Registers a search space under `space.name` (and optional aliases). Registering a name twice
  * throws unless `replace` is set; user spaces register next to the built-in ones.
  */
-export function registerSpace<A>(
-  space: SearchSpace<A>,
-  options: { aliases?: readonly string[]; replace?: boolean } = {},
-): void {
+export function registerSpace<A>(space: SearchSpace<A>, options: { aliases?: readonly string[]; replace?: boolean } = {}): void {
   ensureBuiltins();
   const names = [space.name, ...(options.aliases ?? [])];
   for (const n of names) {
     if (!options.replace && (spaces.has(n) || aliases.has(n))) {
-      throw new InvalidArgumentError(
-        `a search space named '${n}' is already registered; pick another name or pass { replace: true }.`,
-      );
+      throw new InvalidArgumentError(`a search space named '${n}' is already registered; pick another name or pass { replace: true }.`);
     }
   }
   spaces.set(space.name, space);

@@ -5,7 +5,7 @@
  * `InvalidArchitectureError` may come out, and each input is answered within a time bound
  * (a hang guard, far above the milliseconds these take).
  */
-import { createRng, InvalidArchitectureError, LmregError } from '@lmreg/common';
+import { createRng, InvalidArchitectureError, type LmregError } from '@lmreg/common';
 import { fc } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
@@ -165,11 +165,17 @@ describe.each(listSpaces())('search space %s refuses hostile input cleanly', (na
 describe('describeValue', () => {
   it('describes every value, even those without a string form, without calling its methods', () => {
     fc.assert(
-      fc.property(fc.oneof(exotic, fc.anything().map((v) => () => v)), (x) => {
-        const s = describeValue(x());
-        expect(typeof s).toBe('string');
-        expect(s.length).toBeLessThan(80);
-      }),
+      fc.property(
+        fc.oneof(
+          exotic,
+          fc.anything().map((v) => () => v),
+        ),
+        (x) => {
+          const s = describeValue(x());
+          expect(typeof s).toBe('string');
+          expect(s.length).toBeLessThan(80);
+        },
+      ),
       { numRuns: 300 },
     );
     expect(describeValue(Object.create(null))).toBe('an object without prototype');
@@ -181,6 +187,7 @@ describe('describeValue', () => {
 
   it('readArrayInput copies a dense array and refuses holes and unreadable entries', () => {
     expect(readArrayInput('s', [1, 'a'], 'v')).toEqual([1, 'a']);
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the input under test
     expect(() => readArrayInput('s', [1, , 3], 'v')).toThrow(/v has a hole at index 1/);
     expect(() => readArrayInput('s', new Proxy([1], { get: throwing }), 'v')).toThrow(InvalidArchitectureError);
     expect(() => readArrayInput('s', revoked.proxy, 'v')).toThrow(/v must be an array, got a value that cannot be inspected/);

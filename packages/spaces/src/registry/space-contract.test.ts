@@ -3,7 +3,7 @@
  * picked up here automatically. Hostile inputs (holes, exotic values, huge strings) are fuzzed in
  * space-contract-fuzz.test.ts, also for every registered space.
  */
-import { createRng, InvalidArchitectureError, LmregError } from '@lmreg/common';
+import { createRng, InvalidArchitectureError, type LmregError } from '@lmreg/common';
 import { fc } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
@@ -101,8 +101,13 @@ describe.each(listSpaces())('search space %s satisfies the contract', (name) => 
 
   it('parse never throws anything but InvalidArchitectureError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), arch.map((a) => mangle(space.format(a)))), (s) =>
-        expectOnlyArchitectureErrors(() => space.parse(s)),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          arch.map((a) => mangle(space.format(a))),
+        ),
+        (s) => expectOnlyArchitectureErrors(() => space.parse(s)),
       ),
       { numRuns: 300 },
     );
@@ -114,7 +119,10 @@ describe.each(listSpaces())('search space %s satisfies the contract', (name) => 
       fc.array(fc.integer({ min: -3, max: 20 }), { maxLength: space.encodingLength + 3 }),
       fc.array(fc.oneof(fc.double(), fc.constant(Number.NaN)), { maxLength: space.encodingLength + 1 }),
     );
-    fc.assert(fc.property(junk, (v) => expectOnlyArchitectureErrors(() => space.decode(v))), { numRuns: 300 });
+    fc.assert(
+      fc.property(junk, (v) => expectOnlyArchitectureErrors(() => space.decode(v))),
+      { numRuns: 300 },
+    );
     expect(() => space.decode(null as unknown as number[])).toThrow(InvalidArchitectureError);
   });
 });
@@ -128,25 +136,22 @@ function mangle(s: string): string {
   return variants[s.length % 3] ?? s;
 }
 
-describe.each(listSpaces().filter((n) => getSpace(n).enumerate !== undefined && getSpace(n).size <= 20_000n))(
-  'search space %s samples uniformly',
-  (name) => {
-    it('chi-square over all architectures stays within 5 standard deviations', () => {
-      const space: AnySearchSpace = getSpace(name);
-      const size = Number(space.size);
-      const index = new Map<string, number>();
-      for (const a of space.enumerate!()) index.set(space.format(a), index.size);
-      expect(index.size).toBe(size);
-      const draws = 20 * size;
-      const counts = new Float64Array(size);
-      const rng = createRng(2024);
-      for (let i = 0; i < draws; i++) counts[index.get(space.format(space.sample(rng)))!]! += 1;
-      const expected = draws / size;
-      let chi2 = 0;
-      for (const c of counts) chi2 += (c - expected) ** 2 / expected;
-      const df = size - 1;
-      expect(chi2).toBeLessThan(df + 5 * Math.sqrt(2 * df));
-      expect(chi2).toBeGreaterThan(df - 5 * Math.sqrt(2 * df));
-    });
-  },
-);
+describe.each(listSpaces().filter((n) => getSpace(n).enumerate !== undefined && getSpace(n).size <= 20_000n))('search space %s samples uniformly', (name) => {
+  it('chi-square over all architectures stays within 5 standard deviations', () => {
+    const space: AnySearchSpace = getSpace(name);
+    const size = Number(space.size);
+    const index = new Map<string, number>();
+    for (const a of space.enumerate!()) index.set(space.format(a), index.size);
+    expect(index.size).toBe(size);
+    const draws = 20 * size;
+    const counts = new Float64Array(size);
+    const rng = createRng(2024);
+    for (let i = 0; i < draws; i++) counts[index.get(space.format(space.sample(rng)))!]! += 1;
+    const expected = draws / size;
+    let chi2 = 0;
+    for (const c of counts) chi2 += (c - expected) ** 2 / expected;
+    const df = size - 1;
+    expect(chi2).toBeLessThan(df + 5 * Math.sqrt(2 * df));
+    expect(chi2).toBeGreaterThan(df - 5 * Math.sqrt(2 * df));
+  });
+});

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { NativeAddonUnavailableError } from '../errors.js';
 
 /** Operation codes of the addon's `conv` function. */
@@ -59,8 +60,45 @@ export interface NativeAddon {
   batchNorm(dims: Int32Array, epsilon: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array): void;
   /** Its gradient through the statistics: dx, dgamma, dbeta from dy and the forward's x and gamma. */
   batchNormGrad(
-    dims: Int32Array, epsilon: number, dy: Float32Array, x: Float32Array, gamma: Float32Array,
-    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+    dims: Int32Array,
+    epsilon: number,
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
+  /**
+   * ReLU -> [depthwise conv ->] conv -> training-mode batch norm: z = the conv's output, y = bn(z).
+   * `geometries`: the depthwise conv's 18 numbers (when `depthwiseFilter` is not null) then the conv's.
+   */
+  fusedConvBn(
+    geometries: Int32Array,
+    epsilon: number,
+    x: Float32Array,
+    depthwiseFilter: Float32Array | null,
+    filter: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    z: Float32Array,
+    y: Float32Array,
+  ): void;
+  /** Its gradient from dy and the forward's inputs and z (relu(x) and the depthwise output recomputed). */
+  fusedConvBnGrad(
+    geometries: Int32Array,
+    epsilon: number,
+    dy: Float32Array,
+    x: Float32Array,
+    depthwiseFilter: Float32Array | null,
+    filter: Float32Array,
+    gamma: Float32Array,
+    z: Float32Array,
+    dx: Float32Array,
+    dDepthwiseFilter: Float32Array | null,
+    dFilter: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array,
   ): void;
   /** Tunes glibc malloc to keep freed large blocks (see registerNativeKernels); false if not applied. */
   retainFreedMemory(): boolean;

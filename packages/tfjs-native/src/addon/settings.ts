@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@lmreg/common';
+
 import { loadNativeAddon } from './load.js';
 
 /**

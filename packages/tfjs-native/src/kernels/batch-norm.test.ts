@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { InvalidArgumentError } from '@lmreg/common';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { isNativeAvailable } from '../addon/load.js';
 import { BATCH_NORM_TRAIN, batchNormWithBatchStats, isFusedBatchNormAvailable } from './batch-norm.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
@@ -18,7 +19,14 @@ const shapeArbitrary = fc.tuple(
   fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(16, 17, 32)),
 );
 
-const tensor = (shape: number[], seed: number, offset = 0): tf.Tensor => tf.tensor(random(shape.reduce((a, b) => a * b, 1), seed).map((v) => v + offset), shape);
+const tensor = (shape: number[], seed: number, offset = 0): tf.Tensor =>
+  tf.tensor(
+    random(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ).map((v) => v + offset),
+    shape,
+  );
 
 describe('batchNormWithBatchStats (any backend: composite tfjs ops without the fused kernels)', () => {
   beforeAll(async () => {

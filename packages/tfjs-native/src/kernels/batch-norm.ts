@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@lmreg/common';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { loadNativeAddon } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import type { CpuBackendLike } from './conv2d.js';
@@ -136,7 +137,8 @@ export function batchNormWithBatchStats(x: tf.Tensor4D, gamma: tf.Tensor, beta: 
       `batchNormWithBatchStats needs gamma and beta of shape [${c}], got [${gamma.shape.join(', ')}] and [${beta.shape.join(', ')}].`,
     );
   }
-  if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new InvalidArgumentError(`batchNormWithBatchStats: epsilon must be a finite number >= 0, got ${epsilon}.`);
+  if (!(epsilon >= 0) || !Number.isFinite(epsilon))
+    throw new InvalidArgumentError(`batchNormWithBatchStats: epsilon must be a finite number >= 0, got ${epsilon}.`);
   if (!isFusedBatchNormAvailable() || x.dtype !== 'float32') return composite(x, gamma, beta, epsilon);
   return tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon }) as tf.Tensor4D;
 }

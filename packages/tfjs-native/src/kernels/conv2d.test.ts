@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { isNativeAvailable, loadNativeAddon } from '../addon/load.js';
 import { clearNativeCache, getNativeThreads, nativeCacheSize, setNativeThreads } from '../addon/settings.js';
 import { NativeAddonUnavailableError } from '../errors.js';
@@ -45,18 +46,19 @@ const caseArbitrary = fc
     pad: fc.oneof(
       fc.constant<Pad>('same'),
       fc.constant<Pad>('valid'),
-      fc
-        .tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2))
-        .map(([t, b, l, r]): Pad => [[0, 0], [t, b], [l, r], [0, 0]]),
+      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]): Pad => [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ]),
     ),
     seed: fc.integer({ min: 1, max: 1_000_000 }),
   })
   .map((c): Case => (c.strides[0] > 1 || c.strides[1] > 1 ? { ...c, dilations: [1, 1] } : c))
   .filter((c) => {
     const [t, b, l, r] = c.pad === 'same' ? [9, 9, 9, 9] : c.pad === 'valid' ? [0, 0, 0, 0] : [c.pad[1][0], c.pad[1][1], c.pad[2][0], c.pad[2][1]];
-    return (
-      c.height + t + b >= effective(c.kernel, c.dilations[0]) && c.width + l + r >= effective(c.kernel, c.dilations[1])
-    );
+    return c.height + t + b >= effective(c.kernel, c.dilations[0]) && c.width + l + r >= effective(c.kernel, c.dilations[1]);
   });
 
 /** Backward cases: tfjs's gradient kernels have no dilation attribute. */
@@ -111,8 +113,20 @@ if (!BUILT) {
     test.prop([caseArbitrary], { numRuns: 60 })('Conv2D matches the cpu kernel', (c) => {
       const { x, w } = shapes(c);
       compare(() => {
-        const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
-        const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+        const xt = tf.tensor4d(
+          random(
+            x.reduce((a, b) => a * b),
+            c.seed,
+          ),
+          x,
+        );
+        const wt = tf.tensor4d(
+          random(
+            w.reduce((a, b) => a * b),
+            c.seed + 1,
+          ),
+          w,
+        );
         const y = tf.engine().runKernel('Conv2D', { x: xt, filter: wt }, convAttrs(c) as never) as tf.Tensor;
         tf.dispose([xt, wt]);
         return [y];
@@ -123,8 +137,20 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       const outShape = tf.backend_util.computeConv2DInfo(x, w, c.strides, 1, c.pad).outShape;
       compare(() => {
-        const dy = tf.tensor4d(random(outShape.reduce((a, b) => a * b), c.seed), outShape);
-        const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+        const dy = tf.tensor4d(
+          random(
+            outShape.reduce((a, b) => a * b),
+            c.seed,
+          ),
+          outShape,
+        );
+        const wt = tf.tensor4d(
+          random(
+            w.reduce((a, b) => a * b),
+            c.seed + 1,
+          ),
+          w,
+        );
         const attrs = { inputShape: x, strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
         const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wt }, attrs as never) as tf.Tensor;
         tf.dispose([dy, wt]);
@@ -136,8 +162,20 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       const outShape = tf.backend_util.computeConv2DInfo(x, w, c.strides, 1, c.pad).outShape;
       compare(() => {
-        const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
-        const dy = tf.tensor4d(random(outShape.reduce((a, b) => a * b), c.seed + 1), outShape);
+        const xt = tf.tensor4d(
+          random(
+            x.reduce((a, b) => a * b),
+            c.seed,
+          ),
+          x,
+        );
+        const dy = tf.tensor4d(
+          random(
+            outShape.reduce((a, b) => a * b),
+            c.seed + 1,
+          ),
+          outShape,
+        );
         const attrs = { filterShape: w, strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
         const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, attrs as never) as tf.Tensor;
         tf.dispose([xt, dy]);
@@ -149,13 +187,24 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       compare(() =>
         tf.tidy(() => {
-          const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
-          const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+          const xt = tf.tensor4d(
+            random(
+              x.reduce((a, b) => a * b),
+              c.seed,
+            ),
+            x,
+          );
+          const wt = tf.tensor4d(
+            random(
+              w.reduce((a, b) => a * b),
+              c.seed + 1,
+            ),
+            w,
+          );
           const pad = c.pad === 'same' || c.pad === 'valid' ? c.pad : (c.pad as tf.backend_util.ExplicitPadding);
           const y = tf.conv2d(xt, wt, c.strides, pad);
           const r = tf.tensor(random(y.size, c.seed + 2), y.shape);
-          const loss = (a: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, pad), r));
+          const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, pad), r));
           const [dx, dw] = tf.grads(loss)([xt, wt]);
           return [y, dx as tf.Tensor, dw as tf.Tensor];
         }),
@@ -176,8 +225,20 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       compare(() =>
         tf.tidy(() => {
-          const xt = tf.tensor4d(random(x.reduce((a, b) => a * b), c.seed), x);
-          const wt = tf.tensor4d(random(w.reduce((a, b) => a * b), c.seed + 1), w);
+          const xt = tf.tensor4d(
+            random(
+              x.reduce((a, b) => a * b),
+              c.seed,
+            ),
+            x,
+          );
+          const wt = tf.tensor4d(
+            random(
+              w.reduce((a, b) => a * b),
+              c.seed + 1,
+            ),
+            w,
+          );
           const y = tf.conv2d(xt, wt, c.strides, 'same');
           const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
             tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, 'same'), tf.sin(y))),

@@ -1,5 +1,6 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { CONV_OP, loadNativeAddon } from '../addon/load.js';
 import type { ConvOp } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
@@ -28,10 +29,23 @@ export function nativeGeometry(info: backend_util.Conv2DInfo): Int32Array | unde
   if (!fits(info.inWidth, left, right, info.filterWidth, info.dilationWidth, info.strideWidth, info.outWidth)) return undefined;
   if (info.batchSize < 1 || info.outHeight < 1 || info.outWidth < 1 || info.inChannels < 1 || info.outChannels < 1) return undefined;
   return Int32Array.of(
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
-    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    top, left, bottom, right,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    top,
+    left,
+    bottom,
+    right,
   );
 }
 
@@ -67,7 +81,13 @@ interface ConvAttrs {
 function convInfo(xShape: Shape4, filterShape: Shape4, attrs: unknown): backend_util.Conv2DInfo {
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as ConvAttrs;
   return backend_util.computeConv2DInfo(
-    xShape, filterShape, strides, dilations ?? 1, pad, dimRoundingMode, false,
+    xShape,
+    filterShape,
+    strides,
+    dilations ?? 1,
+    pad,
+    dimRoundingMode,
+    false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
 }

@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { isNativeAvailable } from '../addon/load.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
 import { compare, random } from './test-support.js';
@@ -26,7 +27,12 @@ const caseArbitrary = fc
     pad: fc.oneof(
       fc.constant<Pad>('same'),
       fc.constant<Pad>('valid'),
-      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]): Pad => [[0, 0], [t, b], [l, r], [0, 0]]),
+      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]): Pad => [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ]),
     ),
     seed: fc.integer({ min: 1, max: 1_000_000 }),
   })
@@ -56,14 +62,27 @@ describe.skipIf(!BUILT)('native depthwise convolution kernels', () => {
     const pad = c.pad === 'same' || c.pad === 'valid' ? c.pad : (c.pad as tf.backend_util.ExplicitPadding);
     compare(() =>
       tf.tidy(() => {
-        const x = tf.tensor4d(random(xShape.reduce((a, b) => a * b), c.seed), xShape);
-        const w = tf.tensor4d(random(wShape.reduce((a, b) => a * b), c.seed + 1), wShape);
+        const x = tf.tensor4d(
+          random(
+            xShape.reduce((a, b) => a * b),
+            c.seed,
+          ),
+          xShape,
+        );
+        const w = tf.tensor4d(
+          random(
+            wShape.reduce((a, b) => a * b),
+            c.seed + 1,
+          ),
+          wShape,
+        );
         const y = tf.depthwiseConv2d(x, w, c.stride, pad, 'NHWC', c.dilation);
         if (c.dilation > 1) return [y]; // tfjs's depthwise gradient rejects dilation > 1
         const r = tf.tensor(random(y.size, c.seed + 2), y.shape);
-        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad), r)),
-        )([x, w]);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad), r)))([
+          x,
+          w,
+        ]);
         return [y, dx as tf.Tensor, dw as tf.Tensor];
       }),
     );

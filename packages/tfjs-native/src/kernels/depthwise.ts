@@ -1,5 +1,6 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { CONV_OP, loadNativeAddon } from '../addon/load.js';
 import type { ConvOp } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';

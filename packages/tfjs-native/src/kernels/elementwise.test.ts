@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import { isNativeAvailable, loadNativeAddon } from '../addon/load.js';
 import { NATIVE_BINARY_KERNELS, NATIVE_REDUCE_KERNELS, NATIVE_UNARY_KERNELS } from './elementwise.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
@@ -37,7 +38,11 @@ const broadcastArbitrary = shapeArbitrary.chain((out) =>
     })),
 );
 
-const tensor = (shape: number[], seed: number, offset = 0): tf.Tensor => tf.tensor(random(size(shape), seed).map((v) => v + offset), shape);
+const tensor = (shape: number[], seed: number, offset = 0): tf.Tensor =>
+  tf.tensor(
+    random(size(shape), seed).map((v) => v + offset),
+    shape,
+  );
 
 describe.skipIf(!BUILT)('native element-wise, reduction, copy and matmul kernels', () => {
   beforeAll(async () => {
@@ -50,7 +55,15 @@ describe.skipIf(!BUILT)('native element-wise, reduction, copy and matmul kernels
 
   it('are registered by registerNativeKernels()', () => {
     registerNativeKernels();
-    for (const name of [...Object.keys(NATIVE_BINARY_KERNELS), ...Object.keys(NATIVE_UNARY_KERNELS), ...Object.keys(NATIVE_REDUCE_KERNELS), 'AddN', 'Slice', 'PadV2', 'BatchMatMul']) {
+    for (const name of [
+      ...Object.keys(NATIVE_BINARY_KERNELS),
+      ...Object.keys(NATIVE_UNARY_KERNELS),
+      ...Object.keys(NATIVE_REDUCE_KERNELS),
+      'AddN',
+      'Slice',
+      'PadV2',
+      'BatchMatMul',
+    ]) {
       expect(isNativeKernelRegistered(name), name).toBe(true);
     }
   });
@@ -102,7 +115,10 @@ describe.skipIf(!BUILT)('native element-wise, reduction, copy and matmul kernels
     ],
     { numRuns: 150 },
   )('reduction %s over any axes matches the cpu kernel', (kernel, shape, flags, keepDims, seed) => {
-    const axis = shape.map((_, i) => i).filter((i) => flags[i] === true).map((i) => (i % 2 === 1 ? i - shape.length : i)); // some negative
+    const axis = shape
+      .map((_, i) => i)
+      .filter((i) => flags[i] === true)
+      .map((i) => (i % 2 === 1 ? i - shape.length : i)); // some negative
     compare(() => {
       const x = tensor(shape, seed);
       const y = tf.engine().runKernel(kernel, { x }, { axis, keepDims }) as tf.Tensor;
@@ -113,10 +129,22 @@ describe.skipIf(!BUILT)('native element-wise, reduction, copy and matmul kernels
 
   it('reductions of large tensors split over threads give the cpu values (batch-norm axes, global pool, all)', () => {
     for (const [shape, axis] of [
-      [[64, 32, 32, 16], [0, 1, 2]],
-      [[64, 8, 8, 64], [1, 2]],
-      [[64, 32, 32, 1], [0, 3]],
-      [[3, 70_000], [0, 1]],
+      [
+        [64, 32, 32, 16],
+        [0, 1, 2],
+      ],
+      [
+        [64, 8, 8, 64],
+        [1, 2],
+      ],
+      [
+        [64, 32, 32, 1],
+        [0, 3],
+      ],
+      [
+        [3, 70_000],
+        [0, 1],
+      ],
     ] as [number[], number[]][]) {
       compare(() => {
         const x = tensor(shape, shape[0] ?? 1);
@@ -141,13 +169,11 @@ describe.skipIf(!BUILT)('native element-wise, reduction, copy and matmul kernels
 
   test.prop(
     [
-      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
-        fc.tuple(
-          fc.constant(shape),
-          fc.tuple(...shape.map((d) => fc.integer({ min: 0, max: d - 1 }))),
-          fc.integer({ min: 1, max: 1_000_000 }),
+      fc
+        .array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 })
+        .chain((shape) =>
+          fc.tuple(fc.constant(shape), fc.tuple(...shape.map((d) => fc.integer({ min: 0, max: d - 1 }))), fc.integer({ min: 1, max: 1_000_000 })),
         ),
-      ),
       fc.array(fc.nat(7), { minLength: 4, maxLength: 4 }),
     ],
     { numRuns: 80 },
@@ -219,7 +245,12 @@ describe.skipIf(!BUILT)('native element-wise, reduction, copy and matmul kernels
           const { mean, variance } = tf.moments(xi, [0, 1, 2]);
           const scale = tf.mul(g, tf.rsqrt(tf.add(variance, 1e-5)));
           const bn = tf.add(tf.mul(xi, scale), tf.sub(b, tf.mul(mean, scale)));
-          const padded = tf.pad(tf.relu(bn), [[0, 0], [1, 1], [1, 1], [0, 0]]);
+          const padded = tf.pad(tf.relu(bn), [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ]);
           const cropped = tf.slice(padded, [0, 1, 1, 0], [n, h, w, c]);
           const pooled = tf.mean(tf.mul(cropped, s), [1, 2]);
           const logits = tf.matMul(pooled as tf.Tensor2D, wt as tf.Tensor2D);

@@ -1,5 +1,6 @@
 import { backend_util, broadcast_util, slice_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { BINARY_OP, loadNativeAddon, REDUCE_OP, UNARY_OP } from '../addon/load.js';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
@@ -261,9 +262,7 @@ export function nativeBatchMatMulConfig(fallback: KernelFunc): KernelConfig {
       const batch = product(outer);
       const out = uninitialisedFloats(batch * m * n);
       const [av, bv] = values as [Float32Array, Float32Array];
-      call('BatchMatMul', 'oneDNN matmul', () =>
-        loadNativeAddon().matmul(Int32Array.of(batch, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0), av, bv, out),
-      );
+      call('BatchMatMul', 'oneDNN matmul', () => loadNativeAddon().matmul(Int32Array.of(batch, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0), av, bv, out));
       return backend.makeTensorInfo([...outer, m, n], 'float32', out);
     },
   };

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { isNativeAvailable } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './fused.js';
@@ -19,7 +20,17 @@ function avgPoolReference(x: tf.Tensor4D, k: number, stride: number, pad: number
   const cols = counts(w);
   const scale = new Float32Array(rows.length * cols.length);
   rows.forEach((r, i) => cols.forEach((c, j) => (scale[i * cols.length + j] = (k * k) / (r * c))));
-  const mean = tf.avgPool(tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]), k, stride, 'valid');
+  const mean = tf.avgPool(
+    tf.pad(x, [
+      [0, 0],
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ]),
+    k,
+    stride,
+    'valid',
+  );
   return tf.mul(mean, tf.tensor4d(scale, [1, rows.length, cols.length, 1]));
 }
 
@@ -53,16 +64,27 @@ if (!isNativeAvailable()) {
     });
     afterEach(() => unregisterNativeKernels());
 
-    test.prop([fc.array(fc.oneof(fc.float({ noNaN: true }), fc.constantFrom(0, -0, Number.NaN)), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 1e6 })], { numRuns: 80 })(
-      'LmregRelu and its gradient equal tf.relu and tfjs-core\'s relu gradient exactly (NaN and infinities included; relu(-0) may keep its sign)',
+    test.prop(
+      [fc.array(fc.oneof(fc.float({ noNaN: true }), fc.constantFrom(0, -0, Number.NaN)), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 1e6 })],
+      { numRuns: 80 },
+    )(
+      "LmregRelu and its gradient equal tf.relu and tfjs-core's relu gradient exactly (NaN and infinities included; relu(-0) may keep its sign)",
       (values, seed) => {
         const x = () => tf.tensor1d(values);
         const dy = () => tf.tensor1d(random(values.length, seed));
-        const [y0, g0] = valuesWith(false, () => tf.tidy(() => { const [v, w] = [x(), dy()]; return [tf.relu(v), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), w)))(v)]; }));
+        const [y0, g0] = valuesWith(false, () =>
+          tf.tidy(() => {
+            const [v, w] = [x(), dy()];
+            return [tf.relu(v), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), w)))(v)];
+          }),
+        );
         const [y1, g1] = valuesWith(true, () =>
           tf.tidy(() => {
             const [v, w] = [x(), dy()];
-            return [tf.engine().runKernel(RELU, { x: v }) as tf.Tensor, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.engine().runKernel(RELU, { x: a }) as tf.Tensor, w)))(v)];
+            return [
+              tf.engine().runKernel(RELU, { x: v }) as tf.Tensor,
+              tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.engine().runKernel(RELU, { x: a }) as tf.Tensor, w)))(v),
+            ];
           }),
         );
         const unsignedZero = (v: Float32Array | undefined): number[] => Array.from(v ?? [], (e) => (e === 0 ? 0 : e));
@@ -75,7 +97,13 @@ if (!isNativeAvailable()) {
       const shape: [number, number, number, number] = [c.batch, c.height, c.width, c.channels];
       const run = (pool: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor[] =>
         tf.tidy(() => {
-          const x = tf.tensor4d(random(shape.reduce((a, b) => a * b), c.seed), shape);
+          const x = tf.tensor4d(
+            random(
+              shape.reduce((a, b) => a * b),
+              c.seed,
+            ),
+            shape,
+          );
           const y = pool(x);
           const r = tf.tensor(random(y.size, c.seed + 1), y.shape);
           return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), r)))(x)];
@@ -95,7 +123,9 @@ if (!isNativeAvailable()) {
         expect(() => fusedAvgPool(x, 3, 0, 1)).toThrow(NativeKernelError);
         expect(() => fusedAvgPool(tf.ones([4, 4, 2]), 3, 1, 1)).toThrow(/must be NHWC/);
         expect(() => tf.engine().runKernel(RELU_GRAD, { dy: tf.ones([3]), x: tf.ones([4]) })).toThrow(/same shape/);
-        expect(() => tf.engine().runKernel(AVG_POOL_GRAD, { dy: tf.ones([1, 3, 3, 2]), x }, { filterSize: 3, strides: 1, pad: 1 } as never)).toThrow(/output shape \[1, 4, 4, 2\]/);
+        expect(() => tf.engine().runKernel(AVG_POOL_GRAD, { dy: tf.ones([1, 3, 3, 2]), x }, { filterSize: 3, strides: 1, pad: 1 } as never)).toThrow(
+          /output shape \[1, 4, 4, 2\]/,
+        );
         expect(() => tf.engine().runKernel(RELU, { x: tf.ones([2], 'int32') })).toThrow(/float32/);
       });
       expect(tf.memory().numTensors).toBe(before);

@@ -1,6 +1,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { BINARY_OP, loadNativeAddon, POOL_OP, UNARY_OP } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { floats, nativeGeometry } from './conv2d.js';
@@ -105,7 +106,11 @@ export const reluGradient: GradConfig = {
 
 function poolGeometry(kernelName: string, shape: readonly number[], attrs: unknown): { info: backend_util.Conv2DInfo; geometry: Int32Array } {
   const { filterSize, strides, pad } = attrs as AvgPoolAttrs;
-  for (const [name, v, min] of [['filterSize', filterSize, 1], ['strides', strides, 1], ['pad', pad, 0]] as const) {
+  for (const [name, v, min] of [
+    ['filterSize', filterSize, 1],
+    ['strides', strides, 1],
+    ['pad', pad, 0],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < min) throw new NativeKernelError(kernelName, `attr ${name} must be an integer >= ${min}, got ${String(v)}`);
   }
   if (shape.length !== 4) throw new NativeKernelError(kernelName, `x must be NHWC, got shape [${shape.join(', ')}]`);
@@ -114,7 +119,8 @@ function poolGeometry(kernelName: string, shape: readonly number[], attrs: unkno
   }
   const info = backend_util.computePool2DInfo(shape as [number, number, number, number], filterSize, strides, 1, pad);
   const geometry = nativeGeometry(info);
-  if (geometry === undefined) throw new NativeKernelError(kernelName, `no output for x [${shape.join(', ')}] with a ${filterSize}x${filterSize} window, stride ${strides}, pad ${pad}`);
+  if (geometry === undefined)
+    throw new NativeKernelError(kernelName, `no output for x [${shape.join(', ')}] with a ${filterSize}x${filterSize} window, stride ${strides}, pad ${pad}`);
   return { info, geometry };
 }
 

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import { isNativeAvailable } from '../addon/load.js';
 import { clearNativeCache, nativeCacheSize } from '../addon/settings.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
@@ -36,7 +37,14 @@ const poolArbitrary = fc
   .filter((c) => c.pad === 'same' || (c.height >= c.window[0] && c.width >= c.window[1]));
 
 const xShape = (c: PoolCase): [number, number, number, number] => [c.batch, c.height, c.width, c.channels];
-const input = (c: PoolCase): tf.Tensor4D => tf.tensor4d(random(xShape(c).reduce((a, b) => a * b), c.seed), xShape(c));
+const input = (c: PoolCase): tf.Tensor4D =>
+  tf.tensor4d(
+    random(
+      xShape(c).reduce((a, b) => a * b),
+      c.seed,
+    ),
+    xShape(c),
+  );
 
 if (!isNativeAvailable()) {
   describe('native pooling kernels (addon NOT built)', () => {
@@ -86,7 +94,13 @@ if (!isNativeAvailable()) {
         tf.tidy(() => {
           const x = input(c);
           const shape = tf.backend_util.computePool2DInfo(xShape(c), c.window, c.strides, 1, c.pad).outShape;
-          const dy = tf.tensor(random(shape.reduce((a, b) => a * b), c.seed + 1), shape);
+          const dy = tf.tensor(
+            random(
+              shape.reduce((a, b) => a * b),
+              c.seed + 1,
+            ),
+            shape,
+          );
           const attrs = { filterSize: c.window, strides: c.strides, pad: c.pad };
           const dx = tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, attrs as never) as tf.Tensor;
           return [tf.sum(tf.mul(dx, x))];

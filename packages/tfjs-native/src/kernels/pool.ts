@@ -1,5 +1,6 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { loadNativeAddon, POOL_OP } from '../addon/load.js';
 import type { PoolOp } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+
 import { loadNativeAddon } from '../addon/load.js';
 import { CpuBackendMissingError } from '../errors.js';
+import { installBufferPool, setBufferPoolEnabled } from './output.js';
+import type { PooledBackend } from './output.js';
 import { nativeConv2dBackpropFilterConfig, nativeConv2dBackpropInputConfig, nativeConv2dConfig } from './conv2d.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradient } from './batch-norm.js';
 import {
@@ -18,6 +21,7 @@ import {
 } from './elementwise.js';
 import { nativeDepthwiseBackpropFilterConfig, nativeDepthwiseBackpropInputConfig, nativeDepthwiseConfig } from './depthwise.js';
 import { nativePoolConfig, nativePoolGradConfig } from './pool.js';
+import { nativeConcatConfig, nativeSplitVConfig } from './copy.js';
 import {
   AVG_POOL,
   AVG_POOL_GRAD,
@@ -30,6 +34,18 @@ import {
   reluGradConfig,
   reluGradient,
 } from './fused.js';
+import {
+  RELU_CONV_BN,
+  RELU_CONV_BN_GRAD,
+  RELU_SEP_CONV_BN,
+  RELU_SEP_CONV_BN_GRAD,
+  reluConvBnConfig,
+  reluConvBnGradConfig,
+  reluConvBnGradient,
+  reluSepConvBnConfig,
+  reluSepConvBnGradConfig,
+  reluSepConvBnGradient,
+} from './fused-conv.js';
 
 /** Kernel names `registerNativeKernels()` installs for the `cpu` backend. */
 export const NATIVE_KERNELS: readonly string[] = [
@@ -50,12 +66,18 @@ export const NATIVE_KERNELS: readonly string[] = [
   'Slice',
   'PadV2',
   'BatchMatMul',
+  'SplitV',
+  'Concat',
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
   RELU,
   RELU_GRAD,
   AVG_POOL,
   AVG_POOL_GRAD,
+  RELU_CONV_BN,
+  RELU_CONV_BN_GRAD,
+  RELU_SEP_CONV_BN,
+  RELU_SEP_CONV_BN_GRAD,
 ];
 
 /** Kernels that only this package defines (no stock kernel to replace or restore). */
@@ -66,6 +88,10 @@ const OWN_KERNELS: Readonly<Record<string, KernelConfig>> = {
   [RELU_GRAD]: reluGradConfig,
   [AVG_POOL]: avgPoolConfig,
   [AVG_POOL_GRAD]: avgPoolGradConfig,
+  [RELU_CONV_BN]: reluConvBnConfig,
+  [RELU_CONV_BN_GRAD]: reluConvBnGradConfig,
+  [RELU_SEP_CONV_BN]: reluSepConvBnConfig,
+  [RELU_SEP_CONV_BN_GRAD]: reluSepConvBnGradConfig,
 };
 
 const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
@@ -86,14 +112,15 @@ const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
   Slice: nativeSliceConfig,
   PadV2: nativePadConfig,
   BatchMatMul: nativeBatchMatMulConfig,
+  SplitV: nativeSplitVConfig,
+  Concat: nativeConcatConfig,
 };
 
 /** The cpu backend's own kernels, kept to restore and as fallbacks. */
 const originals = new Map<string, KernelConfig>();
 const installed = new Map<string, KernelConfig>();
 
-const current = (kernelName: string): KernelConfig | undefined =>
-  tf.getKernel(kernelName, 'cpu') as KernelConfig | undefined;
+const current = (kernelName: string): KernelConfig | undefined => tf.getKernel(kernelName, 'cpu') as KernelConfig | undefined;
 
 /**
  * Replaces the `cpu` backend's kernels listed in `NATIVE_KERNELS` with native ones: oneDNN
@@ -101,7 +128,8 @@ const current = (kernelName: string): KernelConfig | undefined =>
  * `RealDiv` / `SquaredDifference`; `Relu`, `Step`, `Neg`, `Square`, `Sqrt`, `Rsqrt`, `Exp`, `Log`;
  * `Sum` / `Mean` / `Max` over any axes; `AddN`; strided `Slice` and `PadV2`; and adds the fused
  * training-mode batch norm kernels behind `batchNormWithBatchStats`, and `LmregRelu` /
- * `LmregAvgPool` with one-kernel gradients (`./fused.ts`). The originals are kept
+ * `LmregAvgPool` with one-kernel gradients (`./fused.ts`), and the fused ReLU-conv-BN edge ops
+ * `LmregReluConvBn` / `LmregReluSepConvBn` (`./fused-conv.ts`). The originals are kept
  * for `unregisterNativeKernels` and as fallbacks for what the native ones do not handle (non-float32
  * dtypes, NCHW, batch-broadcast MatMul, contiguous slices). Idempotent.
  *
@@ -113,6 +141,10 @@ const current = (kernelName: string): KernelConfig | undefined =>
  * mapping fresh zeroed pages for every kernel output (~2x faster training steps here; the resident
  * size stays at its peak). Set `LMREG_NATIVE_MALLOC=default` before the first call to keep the
  * C library's defaults.
+ *
+ * Kernel outputs then come from a pool of released buffers (`./output.ts`: the cpu backend's
+ * `disposeData` returns them; reads of pooled tensors return copies). LMREG_NATIVE_POOL_MB sets
+ * the most bytes kept free (default 1024; 0 turns the pool off).
  *
  * Call it after importing `@tensorflow/tfjs-backend-cpu`.
  *
@@ -126,7 +158,7 @@ export function registerNativeKernels(): readonly string[] {
   const addon = loadNativeAddon();
   // The gradient registry is global and keyed by kernel name (ours): registering it is harmless
   // for other backends, which simply have no such kernel.
-  for (const gradient of [batchNormTrainGradient, reluGradient, avgPoolGradient]) {
+  for (const gradient of [batchNormTrainGradient, reluGradient, avgPoolGradient, reluConvBnGradient, reluSepConvBnGradient]) {
     if ((tf.getGradient(gradient.kernelName) as unknown) === undefined) tf.registerGradient(gradient);
   }
   if (!allocatorTuned && process.env['LMREG_NATIVE_MALLOC'] !== 'default') {
@@ -159,11 +191,14 @@ export function registerNativeKernels(): readonly string[] {
     const registered = current(kernelName);
     if (registered !== undefined) installed.set(kernelName, registered);
   }
+  const cpu = tf.findBackend('cpu') as unknown as PooledBackend | null;
+  if (cpu !== null && process.env['LMREG_NATIVE_POOL_MB'] !== '0') installBufferPool(cpu);
   return NATIVE_KERNELS;
 }
 
 /** Puts the cpu backend's own kernels back. A no-op when the native ones are not registered. */
 export function unregisterNativeKernels(): void {
+  setBufferPoolEnabled(false);
   for (const kernelName of NATIVE_KERNELS) {
     if (!installed.has(kernelName)) continue;
     if (current(kernelName) !== undefined) tf.unregisterKernel(kernelName, 'cpu');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
+
 import { registerNativeKernels, unregisterNativeKernels } from './register.js';
 
 /**
@@ -49,4 +50,3 @@ export function compare(fn: () => tf.Tensor[]): void {
   expect(actual.length).toBe(expected.length);
   actual.forEach((values, i) => expect(maxRelativeError(values, expected[i] ?? new Float32Array())).toBeLessThanOrEqual(TOLERANCE));
 }
-

@@ -1,6 +1,7 @@
 // In a file of its own: a failed wasm initialisation cannot be retried in the same process.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { selectBackend } from './select-backend.js';
 

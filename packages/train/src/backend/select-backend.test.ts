@@ -1,12 +1,13 @@
+import { createRequire } from 'node:module';
+
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError, LmregError } from '@lmreg/common';
-import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { isTrainingKernelRegistered } from '../kernels/register.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 import { parseBackendRequest, selectBackend } from './select-backend.js';
-import type { BackendRequest } from './select-backend.js';
 
 const require = createRequire(import.meta.url);
 const installed = (name: string): boolean => {
@@ -112,7 +113,11 @@ describe('selectBackend', () => {
   it.skipIf(tensorflowInstalled)("'auto' moves on to wasm when the native addon is not built", async () => {
     const importModule = async (specifier: string): Promise<unknown> => {
       if (specifier === '@lmreg/tfjs-native') {
-        return { registerNativeKernels: () => { throw new Error('the @lmreg/tfjs-native addon could not be loaded from /x.node'); } };
+        return {
+          registerNativeKernels: () => {
+            throw new Error('the @lmreg/tfjs-native addon could not be loaded from /x.node');
+          },
+        };
       }
       return import(specifier);
     };
@@ -171,7 +176,11 @@ describe('selectBackend', () => {
   it("'native' with an addon that is not built passes the addon's own advice on", async () => {
     const importModule = async (specifier: string): Promise<unknown> => {
       if (specifier === '@lmreg/tfjs-native') {
-        return { registerNativeKernels: () => { throw new Error('the oneDNN addon is not built: run npm run build:native'); } };
+        return {
+          registerNativeKernels: () => {
+            throw new Error('the oneDNN addon is not built: run npm run build:native');
+          },
+        };
       }
       return import(specifier);
     };
@@ -182,7 +191,12 @@ describe('selectBackend', () => {
     const registered: string[] = [];
     const importModule = async (specifier: string): Promise<unknown> => {
       if (specifier === '@lmreg/tfjs-native') {
-        return { registerNativeKernels: () => { registered.push('Conv2D'); return ['Conv2D']; } };
+        return {
+          registerNativeKernels: () => {
+            registered.push('Conv2D');
+            return ['Conv2D'];
+          },
+        };
       }
       return import(specifier);
     };

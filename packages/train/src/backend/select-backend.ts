@@ -1,7 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@lmreg/common';
+
 import { registerTrainingKernels } from '../kernels/register.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
 
@@ -58,10 +60,7 @@ const INSTALL_TENSORFLOW =
 export function parseBackendRequest(value: string): BackendRequest {
   if ((BACKEND_REQUESTS as readonly string[]).includes(value)) return value as BackendRequest;
   if ((FUTURE_BACKENDS as readonly string[]).includes(value)) {
-    throw new BackendUnavailableError(
-      value,
-      `backend '${value}' is not available in this version of lmreg. Use one of: ${BACKEND_REQUESTS.join(', ')}.`,
-    );
+    throw new BackendUnavailableError(value, `backend '${value}' is not available in this version of lmreg. Use one of: ${BACKEND_REQUESTS.join(', ')}.`);
   }
   throw new InvalidArgumentError(`unknown backend '${value}'. Use one of: ${BACKEND_REQUESTS.join(', ')}.`);
 }
@@ -283,8 +282,7 @@ async function useCpu(context: Context): Promise<SelectedBackend> {
   } catch (error) {
     throw new BackendUnavailableError(
       'cpu',
-      `backend 'cpu' is not available: ${CPU_PACKAGE} could not be loaded (${messageOf(error)}). ` +
-        `Install it with \`npm install ${CPU_PACKAGE}\`.`,
+      `backend 'cpu' is not available: ${CPU_PACKAGE} could not be loaded (${messageOf(error)}). ` + `Install it with \`npm install ${CPU_PACKAGE}\`.`,
       { cause: error },
     );
   }

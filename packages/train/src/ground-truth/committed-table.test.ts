@@ -81,7 +81,7 @@ describe('the committed ground-truth table data/fmnist-nb201-e4', () => {
     for (const arch of e3.searchSpace.members) expect(e4.rowOf(arch)).toBe(e3.rowOf(arch));
   });
 
-  it('has a noise ceiling recomputed from its raw rows, above the 3-epoch table\'s', () => {
+  it("has a noise ceiling recomputed from its raw rows, above the 3-epoch table's", () => {
     const rows = readGroundTruthRows(e4Dir);
     const byJob = new Map(rows.map((r) => [`${r.key}#${r.seed}`, r.testAccuracy]));
     expect(byJob.size).toBe(500);

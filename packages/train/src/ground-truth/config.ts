@@ -66,7 +66,10 @@ export const DEFAULT_GROUND_TRUTH: GroundTruthConfig = {
 export function parseGroundTruthConfig(value: unknown, source: string): GroundTruthConfig {
   const parsed = groundTruthConfigSchema.safeParse(value);
   if (!parsed.success) {
-    throw new ConfigError(source, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
   }
   const c = parsed.data;
   const extra: string[] = [];

@@ -30,7 +30,6 @@ beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
 });
 
-
 describe('buildGroundTruth (tiny, cpu)', () => {
   it('trains every architecture once per seed, resumes, shards, survives a torn line, and leaks no tensors', async () => {
     const dir = tmp();
@@ -49,8 +48,16 @@ describe('buildGroundTruth (tiny, cpu)', () => {
     const rows = readGroundTruthRows(dir);
     expect(rows).toHaveLength(6);
     // Rows record the backend the caller selected (native kernels run on tfjs' cpu backend), else tf.getBackend().
-    const backendsIn = (file: string): string[] => [...new Set(fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n')
-      .filter((l) => l.endsWith('}')).map((l) => (JSON.parse(l) as { backend: string }).backend))];
+    const backendsIn = (file: string): string[] => [
+      ...new Set(
+        fs
+          .readFileSync(path.join(dir, file), 'utf8')
+          .trim()
+          .split('\n')
+          .filter((l) => l.endsWith('}'))
+          .map((l) => (JSON.parse(l) as { backend: string }).backend),
+      ),
+    ];
     expect(backendsIn('rows-2of2.jsonl')).toEqual(['native']);
     expect(backendsIn('rows-1of2.jsonl')).toEqual(['cpu']);
     const archs = sampleTableArchitectures(nb201, 3, TINY.sampleSeed);
@@ -124,7 +131,10 @@ describe('finished tables', () => {
     expect(table.accuracyOf(outsider)).toBeUndefined();
     // A sampler searches the table in seconds, staying inside it.
     const result = await searchTable(getSampler<Nb201Arch>('spos', { budget: 15, population: 5, tournament: 2 }), table, {
-      fitness: 'valid', report: 'test', budget: 15, seed: 3,
+      fitness: 'valid',
+      report: 'test',
+      budget: 15,
+      seed: 3,
     });
     expect(table.searchSpace.has(result.arch)).toBe(true);
     expect(result.queries).toBeLessThanOrEqual(15);

@@ -66,7 +66,9 @@ describe('table.csv', () => {
 
   it('refuses missing cells, repeated architectures and an empty table', () => {
     const lines = csvText.trim().split('\n');
-    expect(() => parseGroundTruthCsv([lines[0], lines[1]!.split(',').slice(0, -1).join(',')].join('\n'), CSV, nb201)).toThrow(/line 2 has \d+ cells, the header has/);
+    expect(() => parseGroundTruthCsv([lines[0], lines[1]!.split(',').slice(0, -1).join(',')].join('\n'), CSV, nb201)).toThrow(
+      /line 2 has \d+ cells, the header has/,
+    );
     expect(() => parseGroundTruthCsv([lines[0], lines[1], lines[1]].join('\n'), CSV, nb201)).toThrow(/line 3 repeats the architecture of line 2/);
     expect(() => parseGroundTruthCsv(lines[0]!, CSV, nb201)).toThrow(/has no rows/);
   });
@@ -76,17 +78,18 @@ describe('table.csv', () => {
     fc.constantFrom('', ' ', '"', '""', ',', '\r', '1e999', '-Infinity', 'NaN', '0x10', '.', '-', '1,2', '"1"', '\u0000', '|'.repeat(5000)),
     fc.double().map(String),
   );
-  const mutatedCsv = fc
-    .tuple(fc.array(fc.tuple(fc.nat(), fc.nat(), hostileCell), { maxLength: 6 }), fc.boolean(), fc.nat())
-    .map(([edits, crlf, cut]) => {
-      const rows = csvText.trim().split('\n').map((l) => l.split(','));
-      for (const [r, c, cell] of edits) {
-        const row = rows[r % rows.length]!;
-        row[c % row.length] = cell;
-      }
-      const text = rows.map((r) => r.join(',')).join(crlf ? '\r\n' : '\n');
-      return cut % 3 === 0 ? text.slice(0, cut % (text.length + 1)) : text;
-    });
+  const mutatedCsv = fc.tuple(fc.array(fc.tuple(fc.nat(), fc.nat(), hostileCell), { maxLength: 6 }), fc.boolean(), fc.nat()).map(([edits, crlf, cut]) => {
+    const rows = csvText
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    for (const [r, c, cell] of edits) {
+      const row = rows[r % rows.length]!;
+      row[c % row.length] = cell;
+    }
+    const text = rows.map((r) => r.join(',')).join(crlf ? '\r\n' : '\n');
+    return cut % 3 === 0 ? text.slice(0, cut % (text.length + 1)) : text;
+  });
 
   test.prop([fc.oneof(mutatedCsv, fc.string(), fc.string({ unit: 'binary', maxLength: 2000 }))], { numRuns: 400 })(
     'hostile CSV text only ever throws LmregError subclasses',
@@ -109,7 +112,9 @@ describe('table.json', () => {
         new RegExp(`table\\.json: has no field '${field}'.*lmreg ground-truth finish --out /t`),
       );
     }
-    expect(() => parseGroundTruthMeta(JSON.stringify({ ...meta, config: { space: 'nb201' } }), META)).toThrow(/field 'config' is not a valid ground-truth config/);
+    expect(() => parseGroundTruthMeta(JSON.stringify({ ...meta, config: { space: 'nb201' } }), META)).toThrow(
+      /field 'config' is not a valid ground-truth config/,
+    );
     expect(() => parseGroundTruthMeta('null', META)).toThrow(/must hold a JSON object/);
   });
 
@@ -139,10 +144,16 @@ describe('table.json', () => {
     }
     return JSON.stringify(meta);
   });
-  test.prop([fc.oneof(mutatedMeta, fc.jsonValue().map((v) => JSON.stringify(v)), fc.string())], { numRuns: 400 })(
-    'hostile JSON text only ever throws LmregError subclasses',
-    (text) => onlyLmregErrors(() => parseGroundTruthMeta(text, META)),
-  );
+  test.prop(
+    [
+      fc.oneof(
+        mutatedMeta,
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        fc.string(),
+      ),
+    ],
+    { numRuns: 400 },
+  )('hostile JSON text only ever throws LmregError subclasses', (text) => onlyLmregErrors(() => parseGroundTruthMeta(text, META)));
 });
 
 describe('ground-truth finish again', () => {

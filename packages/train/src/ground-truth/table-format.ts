@@ -177,7 +177,10 @@ export function parseGroundTruthCsv<A>(text: string, file: string, space: Search
   const columns = header.filter((h) => h !== 'arch' && h !== 'key' && h !== 'index') as GroundTruthColumn[];
   if (archCol < 0 || !columns.includes('test')) {
     const shown = header.join(',');
-    throw new FileFormatError(file, `line 1 must be a header with the columns arch and test (got: ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown}). ${refinishAdvice(file)}`);
+    throw new FileFormatError(
+      file,
+      `line 1 must be a header with the columns arch and test (got: ${shown.length > 120 ? `${shown.slice(0, 120)}...` : shown}). ${refinishAdvice(file)}`,
+    );
   }
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new FileFormatError(file, `line 1: column '${dup}' appears twice. ${refinishAdvice(file)}`);
@@ -206,13 +209,17 @@ export function parseGroundTruthCsv<A>(text: string, file: string, space: Search
       if (cell === '') throw new FileFormatError(file, `${at}, column ${c}: empty cell; every cell of column ${c} must hold a number. ${refinishAdvice(file)}`);
       const x = Number(cell);
       if (!DECIMAL.test(cell) || !Number.isFinite(x)) {
-        throw new FileFormatError(file, `${at}, column ${c}: '${cell.length > 40 ? `${cell.slice(0, 40)}...` : cell}' is not a number. ${refinishAdvice(file)}`);
+        throw new FileFormatError(
+          file,
+          `${at}, column ${c}: '${cell.length > 40 ? `${cell.slice(0, 40)}...` : cell}' is not a number. ${refinishAdvice(file)}`,
+        );
       }
       v[j] = x;
     });
     const key = space.key(arch);
     const before = lineOfKey.get(key);
-    if (before !== undefined) throw new FileFormatError(file, `${at} repeats the architecture of line ${before} (${space.format(arch)}). ${refinishAdvice(file)}`);
+    if (before !== undefined)
+      throw new FileFormatError(file, `${at} repeats the architecture of line ${before} (${space.format(arch)}). ${refinishAdvice(file)}`);
     lineOfKey.set(key, i + 1);
     archs.push(arch);
     values.push(v);

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { FileFormatError, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
+import { FileFormatError, InvalidArchitectureError, InvalidArgumentError, writeFileAtomic } from '@lmreg/common';
 import { kendallTau, sparseKendallTau, spearman } from '@lmreg/metrics';
 import type { BenchmarkTable } from '@lmreg/samplers';
 import { getSpace, restrictSpace, type RestrictedSpace, type SearchSpace } from '@lmreg/spaces';
 
-import { writeFileAtomic } from '../run/atomic-file.js';
-import { parseGroundTruthConfig, type GroundTruthConfig } from './config.js';
+import { parseGroundTruthConfig } from './config.js';
 import { readGroundTruthRows, sampleTableArchitectures, type GroundTruthRow } from './build.js';
 import {
   csvCell,
@@ -26,7 +25,7 @@ export type { GroundTruthColumn, GroundTruthMeta, NoiseCeiling, Refinish } from 
 export function tableColumns(seeds: readonly number[]): Record<string, string> {
   const cols: Record<string, string> = {
     index: 'position in the uniform sample (0-based)',
-    arch: 'architecture in the space\'s string format',
+    arch: "architecture in the space's string format",
     key: 'space.key(arch): equal keys are the same network',
     params: 'trainable parameters of the stand-alone network',
     test: 'test accuracy in percent, mean over the seeds',
@@ -109,7 +108,11 @@ export function finishGroundTruth(dir: string, options: { command: string; versi
   try {
     raw = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   } catch (cause) {
-    throw new FileFormatError(configFile, `is not valid JSON (${(cause as Error).message}). Restore the build's config.json (the rows-*.jsonl files are kept) or start the build again in a new folder.`, { cause });
+    throw new FileFormatError(
+      configFile,
+      `is not valid JSON (${(cause as Error).message}). Restore the build's config.json (the rows-*.jsonl files are kept) or start the build again in a new folder.`,
+      { cause },
+    );
   }
   const config = parseGroundTruthConfig(raw, configFile);
   const space = getSpace(config.space) as SearchSpace<unknown>;
@@ -207,7 +210,10 @@ export function loadGroundTruthTable<A = unknown>(dir: string): GroundTruthTable
   const rowOf = (arch: A): number => {
     const row = rowByKey.get(space.key(arch));
     if (row === undefined) {
-      throw new InvalidArchitectureError(space.name, `${space.format(arch)} is not one of the ${archs.length} architectures of the ground-truth table '${meta.name}'.`);
+      throw new InvalidArchitectureError(
+        space.name,
+        `${space.format(arch)} is not one of the ${archs.length} architectures of the ground-truth table '${meta.name}'.`,
+      );
     }
     return row;
   };

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import { selectBackend } from '../backend/select-backend.js';
 import { conv2dBackpropFilterNhwc, conv2dBackpropInputNhwc } from './conv-backprop.js';
 import { convGeometry } from './conv-geometry.js';
@@ -28,13 +29,26 @@ function convGradients(c: ConvCase, seed: number): () => tf.Tensor[] {
   return () => {
     const xShape: [number, number, number, number] = [c.batch, c.height, c.width, c.cin];
     const wShape: [number, number, number, number] = [c.kernel, c.kernel, c.cin, c.cout];
-    const x = tf.tensor4d(randomValues(xShape.reduce((a, b) => a * b), seed), xShape);
-    const w = tf.tensor4d(randomValues(wShape.reduce((a, b) => a * b), seed + 1), wShape);
+    const x = tf.tensor4d(
+      randomValues(
+        xShape.reduce((a, b) => a * b),
+        seed,
+      ),
+      xShape,
+    );
+    const w = tf.tensor4d(
+      randomValues(
+        wShape.reduce((a, b) => a * b),
+        seed + 1,
+      ),
+      wShape,
+    );
     const y = tf.conv2d(x, w, c.stride, c.pad as 'same');
     const r = tf.tensor(randomValues(y.size, seed + 2), y.shape);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad as 'same'), r)),
-    )([x, w]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad as 'same'), r)))([
+      x,
+      w,
+    ]);
     return [y, dx as tf.Tensor, dw as tf.Tensor];
   };
 }
@@ -60,9 +74,37 @@ describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter', () => {
     { batch: 2, height: 11, width: 10, cin: 3, cout: 2, kernel: 5, stride: 2, pad: 'valid' },
     { batch: 2, height: 6, width: 6, cin: 5, cout: 4, kernel: 1, stride: 2, pad: 'same' },
     { batch: 1, height: 5, width: 5, cin: 2, cout: 2, kernel: 1, stride: 1, pad: 'valid' },
-    { batch: 2, height: 8, width: 7, cin: 3, cout: 3, kernel: 3, stride: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+    {
+      batch: 2,
+      height: 8,
+      width: 7,
+      cin: 3,
+      cout: 3,
+      kernel: 3,
+      stride: 2,
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 2],
+        [0, 0],
+      ],
+    },
     { batch: 1, height: 6, width: 6, cin: 2, cout: 3, kernel: 3, stride: 1, pad: 2 },
-    { batch: 1, height: 4, width: 4, cin: 2, cout: 2, kernel: 5, stride: 1, pad: [[0, 0], [3, 4], [0, 1], [0, 0]] },
+    {
+      batch: 1,
+      height: 4,
+      width: 4,
+      cin: 2,
+      cout: 2,
+      kernel: 5,
+      stride: 1,
+      pad: [
+        [0, 0],
+        [3, 4],
+        [0, 1],
+        [0, 0],
+      ],
+    },
   ];
   it.each(cases)('match cpu within 1e-4 relative: %j', async (c) => {
     expect(await wasmVersusCpu(convGradients(c, 7))).toBeLessThan(TOLERANCE);
@@ -79,9 +121,12 @@ describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter', () => {
       stride: fc.constantFrom(1, 2),
       pad: fc.oneof(
         fc.constantFrom<PadAttr>('same', 'valid'),
-        fc
-          .tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3))
-          .map(([t, b, l, r]): PadAttr => [[0, 0], [t, b], [l, r], [0, 0]]),
+        fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), fc.nat(3)).map(([t, b, l, r]): PadAttr => [
+          [0, 0],
+          [t, b],
+          [l, r],
+          [0, 0],
+        ]),
       ),
       seed: fc.nat(1000),
     },
@@ -169,11 +214,28 @@ describe('conv backprop cores with dilation (not reachable through tfjs-core 4.2
     const geometry = convGeometry(xShape, filterShape, s, d, pad, undefined, false);
     const [gh, gw] = geometry;
     fc.pre(gh.outSize >= 1 && gw.outSize >= 1);
-    const x = randomValues(xShape.reduce((a, b) => a * b), seed);
-    const w = randomValues(filterShape.reduce((a, b) => a * b), seed + 1);
+    const x = randomValues(
+      xShape.reduce((a, b) => a * b),
+      seed,
+    );
+    const w = randomValues(
+      filterShape.reduce((a, b) => a * b),
+      seed + 1,
+    );
     const dy = randomValues(n * gh.outSize * gw.outSize * cout, seed + 2);
     const reference = naiveBackprop(x, w, dy, {
-      n, h: size, w: size + 1, cin, cout, k, s, d, oh: gh.outSize, ow: gw.outSize, pt: gh.padBefore, pl: gw.padBefore,
+      n,
+      h: size,
+      w: size + 1,
+      cin,
+      cout,
+      k,
+      s,
+      d,
+      oh: gh.outSize,
+      ow: gw.outSize,
+      pt: gh.padBefore,
+      pl: gw.padBefore,
     });
     await selectBackend('wasm');
     const before = tf.engine().backend.numDataIds();

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { convGeometry, cropThenPad, phaseRows, transposedPadding, valuesOf, zeroInsert } from './conv-geometry.js';
 import type { ConvGeometry, PadAttr, RoundingAttr } from './conv-geometry.js';
 import { dim, withRunner } from './kernel-runner.js';
@@ -32,15 +33,8 @@ export function conv2dBackpropInputNhwc(
   const spread = zeroInsert(runner, dy, gh.stride, gw.stride);
   const flipped = runner.run('Reverse', { x: filter }, { dims: [0, 1] });
   const swapped = runner.transpose(flipped, [0, 1, 3, 2]);
-  const { input, pad } = cropThenPad(runner, spread, [
-    transposedPadding(gh, dim(spread.shape, 1)),
-    transposedPadding(gw, dim(spread.shape, 2)),
-  ]);
-  const dx = runner.run(
-    'Conv2D',
-    { x: input, filter: swapped },
-    { strides: [1, 1], dilations: [gh.dilation, gw.dilation], pad, dataFormat: 'NHWC' },
-  );
+  const { input, pad } = cropThenPad(runner, spread, [transposedPadding(gh, dim(spread.shape, 1)), transposedPadding(gw, dim(spread.shape, 2))]);
+  const dx = runner.run('Conv2D', { x: input, filter: swapped }, { strides: [1, 1], dilations: [gh.dilation, gw.dilation], pad, dataFormat: 'NHWC' });
   return expectShape(dx, inputShape, 'Conv2DBackpropInput');
 }
 
@@ -89,11 +83,7 @@ function polyphaseBackpropInput(
   const planH = axisPlan(gh, qh, dim(dy.shape, 1));
   const planW = axisPlan(gw, qw, dim(dy.shape, 2));
   const { input, pad } = cropThenPad(runner, dy, [planH.paddings, planW.paddings]);
-  const stacked = runner.run(
-    'Conv2D',
-    { x: input, filter: subFilter },
-    { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' },
-  );
+  const stacked = runner.run('Conv2D', { x: input, filter: subFilter }, { strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC' });
   // Interleave the phases back (what DepthToSpace does) and crop to the input, in one pass:
   // dx[i] = phase (u mod s) of grid row floor(u / s) - first, with u = i + offset.
   const [n, h, w] = inputShape;
@@ -216,40 +206,38 @@ interface Conv2DBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-const conv2dBackpropInputKernel = (backendName: string): KernelFunc => ({ inputs, backend, attrs }) => {
-  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const a = attrs as unknown as Conv2DBackpropInputAttrs;
-  return withRunner(backend as KernelBackend, backendName, (runner) => {
-    const nchw = isChannelsFirst(a.dataFormat);
-    const inputShape = nchw ? toNhwc(a.inputShape) : a.inputShape;
-    const dyNhwc = nchw ? runner.transpose(dy, [0, 2, 3, 1]) : dy;
-    const geometry = convGeometry(inputShape, filter.shape, a.strides, 1, a.pad, a.dimRoundingMode, false);
-    checkOutput(dyNhwc, inputShape, geometry, dim(filter.shape, 3), 'Conv2DBackpropInput');
-    const dx = conv2dBackpropInputNhwc(runner, dyNhwc, filter, inputShape, geometry);
-    return nchw ? runner.transpose(dx, [0, 3, 1, 2]) : dx;
-  });
-};
+const conv2dBackpropInputKernel =
+  (backendName: string): KernelFunc =>
+  ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as Conv2DBackpropInputAttrs;
+    return withRunner(backend as KernelBackend, backendName, (runner) => {
+      const nchw = isChannelsFirst(a.dataFormat);
+      const inputShape = nchw ? toNhwc(a.inputShape) : a.inputShape;
+      const dyNhwc = nchw ? runner.transpose(dy, [0, 2, 3, 1]) : dy;
+      const geometry = convGeometry(inputShape, filter.shape, a.strides, 1, a.pad, a.dimRoundingMode, false);
+      checkOutput(dyNhwc, inputShape, geometry, dim(filter.shape, 3), 'Conv2DBackpropInput');
+      const dx = conv2dBackpropInputNhwc(runner, dyNhwc, filter, inputShape, geometry);
+      return nchw ? runner.transpose(dx, [0, 3, 1, 2]) : dx;
+    });
+  };
 
-const conv2dBackpropFilterKernel = (backendName: string): KernelFunc => ({ inputs, backend, attrs }) => {
-  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const a = attrs as unknown as Conv2DBackpropFilterAttrs;
-  return withRunner(backend as KernelBackend, backendName, (runner) => {
-    const nchw = isChannelsFirst(a.dataFormat);
-    const xNhwc = nchw ? runner.transpose(x, [0, 2, 3, 1]) : x;
-    const dyNhwc = nchw ? runner.transpose(dy, [0, 2, 3, 1]) : dy;
-    const geometry = convGeometry(xNhwc.shape, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false);
-    checkOutput(dyNhwc, xNhwc.shape, geometry, a.filterShape[3], 'Conv2DBackpropFilter');
-    return conv2dBackpropFilterNhwc(runner, xNhwc, dyNhwc, a.filterShape, geometry);
-  });
-};
+const conv2dBackpropFilterKernel =
+  (backendName: string): KernelFunc =>
+  ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+    return withRunner(backend as KernelBackend, backendName, (runner) => {
+      const nchw = isChannelsFirst(a.dataFormat);
+      const xNhwc = nchw ? runner.transpose(x, [0, 2, 3, 1]) : x;
+      const dyNhwc = nchw ? runner.transpose(dy, [0, 2, 3, 1]) : dy;
+      const geometry = convGeometry(xNhwc.shape, a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false);
+      checkOutput(dyNhwc, xNhwc.shape, geometry, a.filterShape[3], 'Conv2DBackpropFilter');
+      return conv2dBackpropFilterNhwc(runner, xNhwc, dyNhwc, a.filterShape, geometry);
+    });
+  };
 
-export function checkOutput(
-  dy: TensorInfo,
-  inShape: readonly number[],
-  geometry: ConvGeometry,
-  outChannels: number,
-  kernel: string,
-): void {
+export function checkOutput(dy: TensorInfo, inShape: readonly number[], geometry: ConvGeometry, outChannels: number, kernel: string): void {
   const expected = [dim(inShape, 0), geometry[0].outSize, geometry[1].outSize, outChannels];
   if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== expected[i])) {
     throw new Error(`lmreg ${kernel}: dy has shape [${dy.shape.join(',')}], expected [${expected.join(',')}]`);

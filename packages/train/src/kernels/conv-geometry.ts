@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+
 import { dim, isWasmBackend } from './kernel-runner.js';
 import type { KernelRunner } from './kernel-runner.js';
 
@@ -210,4 +211,3 @@ export function valuesOf(runner: KernelRunner, info: TensorInfo): Float32Array {
   }
   return runner.read(info);
 }
-

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import { isTrainingKernelRegistered } from './register.js';
 import { randomValues, relativeError, runOn, setUpBackends, wasmVersusCpu } from './test-support.js';
 
@@ -24,13 +25,26 @@ function depthwiseGradients(c: DepthwiseCase): () => tf.Tensor[] {
   return () => {
     const xShape: [number, number, number, number] = [c.batch, c.size, c.size + 2, c.channels];
     const wShape: [number, number, number, number] = [c.kernel, c.kernel, c.channels, c.multiplier];
-    const x = tf.tensor4d(randomValues(xShape.reduce((a, b) => a * b), c.seed), xShape);
-    const w = tf.tensor4d(randomValues(wShape.reduce((a, b) => a * b), c.seed + 1), wShape);
+    const x = tf.tensor4d(
+      randomValues(
+        xShape.reduce((a, b) => a * b),
+        c.seed,
+      ),
+      xShape,
+    );
+    const w = tf.tensor4d(
+      randomValues(
+        wShape.reduce((a, b) => a * b),
+        c.seed + 1,
+      ),
+      wShape,
+    );
     const y = tf.depthwiseConv2d(x, w, c.stride, c.pad);
     const r = tf.tensor(randomValues(y.size, c.seed + 2), y.shape);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)),
-    )([x, w]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)))([
+      x,
+      w,
+    ]);
     return [y, dx as tf.Tensor, dw as tf.Tensor];
   };
 }
@@ -96,7 +110,13 @@ describe('wasm depthwise convolution gradients (missing from tfjs-backend-wasm 4
       const dyTensor = tf.tensor4d(dy, [2, info.outHeight, info.outWidth, 3 * multiplier]);
       const inputs = { dy: dyTensor, filter: tf.tensor4d(w, filterShape) };
       const dxTensor = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', inputs, { ...attrs, inputShape: [...xShape] }) as tf.Tensor;
-      const dwTensor = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.tensor4d(x, xShape), dy: dyTensor }, { ...attrs, filterShape: [...filterShape] }) as tf.Tensor;
+      const dwTensor = tf
+        .engine()
+        .runKernel(
+          'DepthwiseConv2dNativeBackpropFilter',
+          { x: tf.tensor4d(x, xShape), dy: dyTensor },
+          { ...attrs, filterShape: [...filterShape] },
+        ) as tf.Tensor;
       return [dxTensor, dwTensor];
     });
     expect(relativeError(actualDx ?? [], dx)).toBeLessThan(TOLERANCE);

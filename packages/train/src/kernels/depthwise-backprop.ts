@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { checkOutput, expectShape } from './conv-backprop.js';
 import { convGeometry, cropThenPad, phaseRows, transposedPadding, valuesOf, zeroInsert } from './conv-geometry.js';
 import type { ConvGeometry, PadAttr, RoundingAttr } from './conv-geometry.js';
@@ -25,15 +26,8 @@ export function depthwiseBackpropInputNhwc(
   const spread = zeroInsert(runner, dy, gh.stride, gw.stride);
   const flipped = runner.run('Reverse', { x: filter }, { dims: [0, 1] });
   const perOutput = runner.reshape(flipped, [kh, kw, channels * multiplier, 1]);
-  const { input, pad } = cropThenPad(runner, spread, [
-    transposedPadding(gh, dim(spread.shape, 1)),
-    transposedPadding(gw, dim(spread.shape, 2)),
-  ]);
-  const summed = runner.run(
-    'DepthwiseConv2dNative',
-    { x: input, filter: perOutput },
-    { strides: [1, 1], dilations: [gh.dilation, gw.dilation], pad },
-  );
+  const { input, pad } = cropThenPad(runner, spread, [transposedPadding(gh, dim(spread.shape, 1)), transposedPadding(gw, dim(spread.shape, 2))]);
+  const summed = runner.run('DepthwiseConv2dNative', { x: input, filter: perOutput }, { strides: [1, 1], dilations: [gh.dilation, gw.dilation], pad });
   if (multiplier === 1) return expectShape(summed, inputShape, 'DepthwiseConv2dNativeBackpropInput');
   const [n, h, w] = inputShape;
   const split = runner.reshape(summed, [n, h, w, channels, multiplier]);

@@ -1,7 +1,2 @@
-export {
-  isTrainingKernelRegistered,
-  registerTrainingKernels,
-  TRAINING_KERNELS,
-  unregisterTrainingKernels,
-} from './register.js';
+export { isTrainingKernelRegistered, registerTrainingKernels, TRAINING_KERNELS, unregisterTrainingKernels } from './register.js';
 export type { TrainingKernelBackend } from './register.js';

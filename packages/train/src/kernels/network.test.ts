@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import { randomValues, runOn, setUpBackends, wasmVersusCpu } from './test-support.js';
 
 /** Relative tolerance of the whole-network comparison (float32, sums in another order). */

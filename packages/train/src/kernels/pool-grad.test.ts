@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { selectBackend } from '../backend/select-backend.js';
 import { registerTrainingKernels, unregisterTrainingKernels } from './register.js';
 import type { TestBackend } from './test-support.js';
@@ -44,7 +45,10 @@ function isValid(c: PoolCase): boolean {
 
 function input(c: PoolCase, ties: boolean): tf.Tensor4D {
   const shape: [number, number, number, number] = [c.batch, c.height, c.width, c.channels];
-  const values = randomValues(shape.reduce((a, b) => a * b), c.seed);
+  const values = randomValues(
+    shape.reduce((a, b) => a * b),
+    c.seed,
+  );
   // Ties: values in {-1, 0, 1} after a ReLU-like clamp, as max pooling meets after ReLU.
   return tf.tensor4d(ties ? values.map((v) => Math.max(0, Math.round(v * 1.5))) : values, shape);
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import type { ConvGeometry, PadAttr, RoundingAttr } from './conv-geometry.js';
 import { depthwiseBackpropInputNhwc } from './depthwise-backprop.js';
 import { isWasmBackend, makeFloat32, withRunner } from './kernel-runner.js';
@@ -12,14 +13,7 @@ interface PoolGradAttrs {
 }
 
 function poolInfo(xShape: readonly number[], a: PoolGradAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computePool2DInfo(
-    xShape as [number, number, number, number],
-    a.filterSize,
-    a.strides,
-    1,
-    a.pad,
-    a.dimRoundingMode,
-  );
+  return tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
 }
 
 /** float32 values of `info`: a heap view on wasm (valid until the next allocation), else the data. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+
 import { BackendUnavailableError } from '../backend/backend-unavailable-error.js';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig } from './conv-backprop.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';

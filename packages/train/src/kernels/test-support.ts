@@ -1,6 +1,7 @@
 // Helpers for the kernel tests (not exported from the package).
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradients } from '@lmreg/core';
+
 import { selectBackend } from '../backend/select-backend.js';
 
 export type TestBackend = 'cpu' | 'wasm';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import { isTrainingKernelRegistered } from './register.js';
 import { randomValues, runOn, setUpBackends } from './test-support.js';
 import { tileInPlace } from './tile.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
 import { isWasmBackend, sizeOf } from './kernel-runner.js';
 
 type NumericArray = Float32Array | Int32Array | Uint8Array;
@@ -34,7 +35,7 @@ export function tileInPlace(buffer: TileBuffer, shape: readonly number[], reps: 
           continue;
         }
         buffer.copyWithin(target, source, source + block);
-        for (let filled = block; filled < total; ) {
+        for (let filled = block; filled < total;) {
           const count = Math.min(filled, total - filled);
           buffer.copyWithin(target + filled, target, target + count);
           filled += count;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@lmreg/common';
 
-import { dartsNetworkBuilder } from './darts-network.js';
+import { dartsNetworkBuilder } from './darts-builder.js';
 import { depthNetworkBuilders } from './depth-network.js';
 import { nb101NetworkBuilder } from './nb101-network.js';
 import { Nb201Network, nb201NetworkBuilder, type Nb201ArchLike } from './nb201-network.js';
@@ -15,7 +15,8 @@ export const BUILTIN_NETWORK_BUILDERS: readonly AnyNetworkBuilder[] = [
   {
     ...nb201NetworkBuilder,
     weightedForward: (supernet, arch, weights, x) => {
-      if (!(supernet instanceof Nb201Network)) throw new InvalidArgumentError('the nb201 weighted forward runs on the NB201 super-net (createSupernet), not another network.');
+      if (!(supernet instanceof Nb201Network))
+        throw new InvalidArgumentError('the nb201 weighted forward runs on the NB201 super-net (createSupernet), not another network.');
       return nb201WeightedForward(supernet, arch as Nb201ArchLike, weights, x);
     },
   },

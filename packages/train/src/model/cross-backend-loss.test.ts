@@ -17,10 +17,7 @@ describe('softmaxCrossEntropy and one-hot labels agree on cpu and wasm', () => {
     const l = tf.tensor2d(logits, [3, 3]);
     const y = tf.tensor1d(labels, 'int32');
     const ce = softmaxCrossEntropy(l, y);
-    const batch = toTensors(
-      { images: new Float32Array(3), labels: Int32Array.from(labels), size: 3, height: 1, width: 1, channels: 1 },
-      3,
-    );
+    const batch = toTensors({ images: new Float32Array(3), labels: Int32Array.from(labels), size: 3, height: 1, width: 1, channels: 1 }, 3);
     const out = { ce: ce.dataSync()[0] ?? NaN, oneHot: Array.from(batch.y.dataSync()) };
     tf.dispose([l, y, ce, batch.x, batch.y]);
     expect(tf.memory().numTensors).toBe(before);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createSgd } from '../optim/sgd.js';
 import { avgPoolExcludePad, depthwiseConvTorch, maxPoolTorch } from './layers.js';
-import { createDartsNetwork, createDartsSupernet, dartsNetworkBuilder } from './darts-network.js';
+import { createDartsNetwork, createDartsSupernet, dartsNetworkBuilder } from './darts-builder.js';
 import { getNetworkBuilder } from './registry.js';
 import { trainStep } from './train-step.js';
 import { expectOnlyPathMoved, trainableCount, useCpuWithLeakCheck } from './test-support.js';
@@ -71,7 +71,6 @@ function genotypeRows(): Row[] {
     }));
 }
 
-
 useCpuWithLeakCheck();
 
 describe('DARTS networks', () => {
@@ -81,8 +80,26 @@ describe('DARTS networks', () => {
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const rng = createRng(3);
     const withNone: DartsGenotype = {
-      normal: [['none', 0], ['dil_conv_5x5', 1], ['dil_conv_3x3', 2], ['avg_pool_3x3', 0], ['max_pool_3x3', 3], ['sep_conv_5x5', 1], ['skip_connect', 4], ['none', 0]],
-      reduce: [['dil_conv_5x5', 0], ['dil_conv_3x3', 1], ['avg_pool_3x3', 0], ['max_pool_3x3', 2], ['skip_connect', 1], ['none', 0], ['sep_conv_3x3', 3], ['sep_conv_5x5', 1]],
+      normal: [
+        ['none', 0],
+        ['dil_conv_5x5', 1],
+        ['dil_conv_3x3', 2],
+        ['avg_pool_3x3', 0],
+        ['max_pool_3x3', 3],
+        ['sep_conv_5x5', 1],
+        ['skip_connect', 4],
+        ['none', 0],
+      ],
+      reduce: [
+        ['dil_conv_5x5', 0],
+        ['dil_conv_3x3', 1],
+        ['avg_pool_3x3', 0],
+        ['max_pool_3x3', 2],
+        ['skip_connect', 1],
+        ['none', 0],
+        ['sep_conv_3x3', 3],
+        ['sep_conv_5x5', 1],
+      ],
     };
     for (const arch of [withNone, space.sample(rng), space.sample(rng), space.sample(rng)]) {
       const logits = net.forward(arch, x, { training: true });
@@ -177,8 +194,26 @@ describe('DARTS networks', () => {
     const net = createDartsSupernet({ channels: 4, layers: 3, classes: 3, seed: 2 });
     const opt = createSgd({ momentum: 0.9, weightDecay: 3e-4 });
     const arch: DartsGenotype = {
-      normal: [['sep_conv_3x3', 0], ['dil_conv_3x3', 1], ['skip_connect', 2], ['avg_pool_3x3', 0], ['max_pool_3x3', 3], ['dil_conv_5x5', 1], ['sep_conv_5x5', 4], ['skip_connect', 0]],
-      reduce: [['dil_conv_3x3', 0], ['skip_connect', 1], ['avg_pool_3x3', 0], ['sep_conv_3x3', 2], ['max_pool_3x3', 1], ['dil_conv_5x5', 3], ['sep_conv_5x5', 3], ['skip_connect', 2]],
+      normal: [
+        ['sep_conv_3x3', 0],
+        ['dil_conv_3x3', 1],
+        ['skip_connect', 2],
+        ['avg_pool_3x3', 0],
+        ['max_pool_3x3', 3],
+        ['dil_conv_5x5', 1],
+        ['sep_conv_5x5', 4],
+        ['skip_connect', 0],
+      ],
+      reduce: [
+        ['dil_conv_3x3', 0],
+        ['skip_connect', 1],
+        ['avg_pool_3x3', 0],
+        ['sep_conv_3x3', 2],
+        ['max_pool_3x3', 1],
+        ['dil_conv_5x5', 3],
+        ['sep_conv_5x5', 3],
+        ['skip_connect', 2],
+      ],
     };
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
     const y = tf.tensor1d([0, 2], 'int32');
@@ -225,7 +260,10 @@ describe('DARTS layer helpers', () => {
         const f = tf.randomNormal([k, k, c, 1], 0, 1, 'float32', 20 + k) as tf.Tensor4D;
         const out = 8 / stride;
         const r = tf.randomNormal([2, out, out, c], 0, 1, 'float32', 30 + k);
-        const e = tf.tensor2d(Array.from({ length: (2 * k - 1) * k }, (_, q) => (Math.floor(q / k) === 2 * (q % k) ? 1 : 0)), [2 * k - 1, k]);
+        const e = tf.tensor2d(
+          Array.from({ length: (2 * k - 1) * k }, (_, q) => (Math.floor(q / k) === 2 * (q % k) ? 1 : 0)),
+          [2 * k - 1, k],
+        );
         const expand = (w: tf.Tensor4D): tf.Tensor4D => {
           const perChannel = tf.reshape(tf.transpose(w, [2, 3, 0, 1]), [c, k, k]) as tf.Tensor3D;
           const tiled = tf.tile(tf.expandDims(e, 0), [c, 1, 1]) as tf.Tensor3D;
@@ -233,7 +271,9 @@ describe('DARTS layer helpers', () => {
           return tf.transpose(tf.reshape(wide, [c, 1, 2 * k - 1, 2 * k - 1]), [2, 3, 0, 1]) as tf.Tensor4D;
         };
         const mine = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(depthwiseConvTorch(a as tf.Tensor4D, b, stride, k - 1, 2), r)));
-        const plain = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, expand(b as tf.Tensor4D), stride, k - 1), r)));
+        const plain = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, expand(b as tf.Tensor4D), stride, k - 1), r)),
+        );
         const [gx1, gf1] = mine([x, f]) as [tf.Tensor, tf.Tensor];
         const [gx2, gf2] = plain([x, f]) as [tf.Tensor, tf.Tensor];
         expect(maxAbsDiff(gx1, gx2), `dx k=${k} s=${stride}`).toBeLessThan(1e-4);

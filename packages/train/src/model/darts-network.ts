@@ -2,150 +2,27 @@ import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 import { assertDartsGenotype, DARTS_OPS, dartsParamCount, type DartsLikeGenotype } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { networkOptionReader } from './network-options.js';
-import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, depthwiseConvTorch, maxPoolTorch, relu } from './layers.js';
-import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
-import { type Initializer, VariableStore } from './variable-store.js';
+import {
+  type ArchSpec,
+  archSpec,
+  type CellPlan,
+  type CellSpec,
+  type DartsNetworkBuildOptions,
+  factorizedReduceShapes,
+  initOf,
+  opShapes,
+  pairPrefixes,
+  plan,
+  reluConvBnShapes,
+  type ResolvedOptions,
+  resolveOptions,
+  superArch,
+} from './darts-plan.js';
+import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, maxPoolTorch, relu, reluConvBn, reluSepConvBn } from './layers.js';
+import type { ForwardOptions, Network, SetWeightsOptions } from './network.js';
+import { VariableStore } from './variable-store.js';
 
-/** Options of {@link createDartsSupernet} / {@link createDartsNetwork}. */
-export interface DartsNetworkBuildOptions extends BaseNetworkOptions {
-  /** Initial channels C (the stem has 3C). Default 36 (DARTS evaluation). */
-  readonly channels?: number;
-  /** Number of cells; cells `layers // 3` and `2 * layers // 3` are reduction cells. Default 20. */
-  readonly layers?: number;
-  /** Output classes. Default 10. */
-  readonly classes?: number;
-  /** Input image channels. Default 3. */
-  readonly inputChannels?: number;
-  /**
-   * Build DARTS' `AuxiliaryHeadCIFAR` after cell `2 * layers // 3` (see
-   * {@link DartsNetwork.forwardWithAuxiliary}; it needs an 8x8 feature map there, i.e. 32x32
-   * images). Default false.
-   */
-  readonly auxiliary?: boolean;
-}
-
-interface ResolvedOptions {
-  readonly channels: number;
-  readonly layers: number;
-  readonly classes: number;
-  readonly inputChannels: number;
-  readonly auxiliary: boolean;
-  readonly seed: number;
-}
-
-/** A cell in resolved form: `[op, input]` pairs (two per node) and the concatenated states. */
-interface CellSpec {
-  readonly pairs: readonly (readonly [string, number])[];
-  readonly concat: readonly number[];
-}
-
-interface ArchSpec {
-  readonly normal: CellSpec;
-  readonly reduce: CellSpec;
-}
-
-/** One cell of the macro structure. */
-interface CellPlan {
-  readonly reduction: boolean;
-  readonly reductionPrev: boolean;
-  readonly cPrevPrev: number;
-  readonly cPrev: number;
-  readonly c: number;
-}
-
-const KAIMING: Initializer = { kind: 'kaiming-normal-fan-out' };
-
-
-function resolveOptions(options: DartsNetworkBuildOptions): ResolvedOptions {
-  const positiveInt = networkOptionReader('DARTS', options);
-  return {
-    channels: positiveInt('channels', options.channels, 36),
-    layers: positiveInt('layers', options.layers, 20),
-    classes: positiveInt('classes', options.classes, 10),
-    inputChannels: positiveInt('inputChannels', options.inputChannels, 3),
-    auxiliary: options.auxiliary ?? false,
-    seed: options.seed,
-  };
-}
-
-function cellSpec(pairs: DartsLikeGenotype['normal'], concat: readonly number[] | undefined): CellSpec {
-  const nodes = pairs.length / 2;
-  return {
-    pairs: pairs.map(([op, input]) => [op, input] as const),
-    concat: concat === undefined ? Array.from({ length: nodes }, (_, k) => k + 2) : [...concat],
-  };
-}
-
-function archSpec(g: DartsLikeGenotype): ArchSpec {
-  return { normal: cellSpec(g.normal, g.normalConcat), reduce: cellSpec(g.reduce, g.reduceConcat) };
-}
-
-function plan(o: ResolvedOptions, arch: ArchSpec): CellPlan[] {
-  const out: CellPlan[] = [];
-  let cPrevPrev = 3 * o.channels;
-  let cPrev = 3 * o.channels;
-  let c = o.channels;
-  let reductionPrev = false;
-  for (let i = 0; i < o.layers; i++) {
-    const reduction = i === Math.floor(o.layers / 3) || i === Math.floor((2 * o.layers) / 3);
-    if (reduction) c *= 2;
-    out.push({ reduction, reductionPrev, cPrevPrev, cPrev, c });
-    reductionPrev = reduction;
-    cPrevPrev = cPrev;
-    cPrev = (reduction ? arch.reduce : arch.normal).concat.length * c;
-  }
-  return out;
-}
-
-/** Weight key suffixes of one op at `c` channels (empty for parameter-free ops), with shapes. */
-function opShapes(op: string, c: number, stride: number): [string, number[]][] {
-  const bn = (name: string, ch: number): [string, number[]][] => [
-    [`${name}.gamma`, [ch]],
-    [`${name}.beta`, [ch]],
-  ];
-  const sep = /^sep_conv_([357])x\1$/.exec(op);
-  if (sep !== null) {
-    const k = Number(sep[1]);
-    return [['dw1', [k, k, c, 1]], ['pw1', [1, 1, c, c]], ...bn('bn1', c), ['dw2', [k, k, c, 1]], ['pw2', [1, 1, c, c]], ...bn('bn2', c)];
-  }
-  const dil = /^dil_conv_([35])x\1$/.exec(op);
-  if (dil !== null) {
-    const k = Number(dil[1]);
-    return [['dw', [k, k, c, 1]], ['pw', [1, 1, c, c]], ...bn('bn', c)];
-  }
-  if (op === 'skip_connect' && stride === 2) return factorizedReduceShapes(c, c);
-  if (op === 'conv_7x1_1x7') return [['conv1x7', [1, 7, c, c]], ['conv7x1', [7, 1, c, c]], ...bn('bn', c)];
-  return [];
-}
-
-function factorizedReduceShapes(cIn: number, cOut: number): [string, number[]][] {
-  const half = Math.floor(cOut / 2);
-  return [
-    ['conv1', [1, 1, cIn, half]],
-    ['conv2', [1, 1, cIn, half]],
-    ['bn.gamma', [cOut]],
-    ['bn.beta', [cOut]],
-  ];
-}
-
-function initOf(key: string, shape: readonly number[]): Initializer {
-  if (key.endsWith('.gamma')) return { kind: 'constant', value: 1 };
-  if (key.endsWith('.beta')) return { kind: 'constant', value: 0 };
-  if (shape.length === 4) return KAIMING;
-  throw new InvalidArgumentError(`internal: no initializer for '${key}'.`);
-}
-
-/** `[from pair index p]` -> weight key prefix; duplicates of (node, input, op) in a stand-alone cell get `.copy{n}`. */
-function pairPrefixes(cell: number, pairs: readonly (readonly [string, number])[], dedupe: boolean): string[] {
-  const seen = new Map<string, number>();
-  return pairs.map(([op, input], p) => {
-    const base = `cell${cell}.node${Math.floor(p / 2)}.in${input}.${op}`;
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    return dedupe && n > 0 ? `${base}.copy${n}` : base;
-  });
-}
+export type { DartsNetworkBuildOptions } from './darts-plan.js';
 
 /**
  * quark0/darts' `NetworkCIFAR` (super-net or stand-alone), NHWC: stem conv3x3 to 3C + BN; `layers`
@@ -232,7 +109,10 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
     const o = this.#options;
     const C = o.channels;
     this.#create('stem.conv', [3, 3, o.inputChannels, 3 * C]);
-    this.#createGroup('stem', [['bn.gamma', [3 * C]], ['bn.beta', [3 * C]]]);
+    this.#createGroup('stem', [
+      ['bn.gamma', [3 * C]],
+      ['bn.beta', [3 * C]],
+    ]);
     const arch: ArchSpec = this.#fixed ?? archSpec(superArch());
     const cells = plan(o, arch);
     cells.forEach((p, i) => {
@@ -278,7 +158,10 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
     if (this.#fixed === undefined) {
       const g = assertDartsGenotype(arch);
       const a = arch as DartsLikeGenotype;
-      for (const [name, concat] of [['normalConcat', a.normalConcat], ['reduceConcat', a.reduceConcat]] as const) {
+      for (const [name, concat] of [
+        ['normalConcat', a.normalConcat],
+        ['reduceConcat', a.reduceConcat],
+      ] as const) {
         if (concat !== undefined && JSON.stringify([...concat]) !== JSON.stringify([2, 3, 4, 5])) {
           throw new InvalidArchitectureError('darts', `the DARTS super-net needs ${name} [2, 3, 4, 5], got ${JSON.stringify(concat)}.`);
         }
@@ -302,7 +185,7 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
   }
 
   #reluConvBn(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-    return this.#bn(conv2dTorch(relu(x), this.#v(`${prefix}.conv`), 1, 0), `${prefix}.bn`);
+    return reluConvBn(x, this.#v(`${prefix}.conv`), this.#v(`${prefix}.bn.gamma`), this.#v(`${prefix}.bn.beta`), 1);
   }
 
   #factorizedReduce(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
@@ -317,16 +200,15 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
     const sep = /^sep_conv_([357])x\1$/.exec(op);
     if (sep !== null) {
       const pad = (Number(sep[1]) - 1) / 2;
-      let h = depthwiseConvTorch(relu(x), this.#v(`${prefix}.dw1`), stride, pad);
-      h = this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw1`), 1, 0), `${prefix}.bn1`);
-      h = depthwiseConvTorch(relu(h), this.#v(`${prefix}.dw2`), 1, pad);
-      return this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw2`), 1, 0), `${prefix}.bn2`);
+      const v = (name: string) => this.#v(`${prefix}.${name}`);
+      const h = reluSepConvBn(x, v('dw1'), v('pw1'), v('bn1.gamma'), v('bn1.beta'), stride, pad);
+      return reluSepConvBn(h, v('dw2'), v('pw2'), v('bn2.gamma'), v('bn2.beta'), 1, pad);
     }
     const dil = /^dil_conv_([35])x\1$/.exec(op);
     if (dil !== null) {
       const pad = Number(dil[1]) - 1; // dilation 2: pad = 2 * (k - 1) / 2
-      const h = depthwiseConvTorch(relu(x), this.#v(`${prefix}.dw`), stride, pad, 2);
-      return this.#bn(conv2dTorch(h, this.#v(`${prefix}.pw`), 1, 0), `${prefix}.bn`);
+      const v = (name: string) => this.#v(`${prefix}.${name}`);
+      return reluSepConvBn(x, v('dw'), v('pw'), v('bn.gamma'), v('bn.beta'), stride, pad, 2);
     }
     switch (op) {
       case 'skip_connect':
@@ -337,8 +219,28 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
         return avgPoolExcludePad(x, 3, stride, 1);
       case 'conv_7x1_1x7': {
         const r = relu(x);
-        const a = tf.conv2d(r, this.#v(`${prefix}.conv1x7`) as tf.Tensor4D, [1, stride], [[0, 0], [0, 0], [3, 3], [0, 0]]);
-        const b = tf.conv2d(a, this.#v(`${prefix}.conv7x1`) as tf.Tensor4D, [stride, 1], [[0, 0], [3, 3], [0, 0], [0, 0]]);
+        const a = tf.conv2d(
+          r,
+          this.#v(`${prefix}.conv1x7`) as tf.Tensor4D,
+          [1, stride],
+          [
+            [0, 0],
+            [0, 0],
+            [3, 3],
+            [0, 0],
+          ],
+        );
+        const b = tf.conv2d(
+          a,
+          this.#v(`${prefix}.conv7x1`) as tf.Tensor4D,
+          [stride, 1],
+          [
+            [0, 0],
+            [3, 3],
+            [0, 0],
+            [0, 0],
+          ],
+        );
         return this.#bn(b, `${prefix}.bn`);
       }
       case 'none': {
@@ -363,7 +265,10 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
       });
       states.push(tf.add(terms[0] as tf.Tensor4D, terms[1] as tf.Tensor4D));
     }
-    return tf.concat(cell.concat.map((s) => states[s] as tf.Tensor4D), 3);
+    return tf.concat(
+      cell.concat.map((s) => states[s] as tf.Tensor4D),
+      3,
+    );
   }
 
   #run(arch: DartsLikeGenotype, x: tf.Tensor4D, withAuxiliary: boolean): { logits: tf.Tensor2D; auxiliary?: tf.Tensor2D } {
@@ -480,40 +385,3 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
     this.#store.dispose();
   }
 }
-
-function reluConvBnShapes(cIn: number, cOut: number): [string, number[]][] {
-  return [
-    ['conv', [1, 1, cIn, cOut]],
-    ['bn.gamma', [cOut]],
-    ['bn.beta', [cOut]],
-  ];
-}
-
-/** Any DARTS genotype (the super-net's channel plan only depends on the 4-node, concat-[2..5] shape). */
-function superArch(): DartsLikeGenotype {
-  const pairs = Array.from({ length: 8 }, () => ['none', 0] as const);
-  return { normal: pairs, reduce: pairs };
-}
-
-/**
- * Creates the DARTS super-net: weights for every op on each of the 14 edges of every cell; a DARTS
- * genotype's path is computed per call. The caller owns it (call `dispose()`).
- */
-export function createDartsSupernet(options: DartsNetworkBuildOptions): DartsNetwork {
-  return new DartsNetwork(options);
-}
-
-/**
- * Creates the stand-alone `NetworkCIFAR` of a DARTS(-family) genotype; its variables hold exactly
- * `dartsParamCount` parameters. The caller owns it.
- */
-export function createDartsNetwork(arch: DartsLikeGenotype, options: DartsNetworkBuildOptions): DartsNetwork {
-  return new DartsNetwork(options, arch);
-}
-
-/** The `darts` network builder (registered by default). */
-export const dartsNetworkBuilder: NetworkBuilder<DartsLikeGenotype, DartsNetworkBuildOptions> = {
-  space: 'darts',
-  createSupernet: createDartsSupernet,
-  createNetwork: createDartsNetwork,
-};

@@ -22,10 +22,18 @@ function reference(pred: number[][], target: number[][], mask?: number[][]): num
   pred.forEach((p, b) => {
     const d = target[b] as number[];
     const m = mask?.[b] ?? p.map(() => 1);
-    let a00 = 0, a01 = 0, a11 = 0, b0 = 0, b1 = 0;
+    let a00 = 0,
+      a01 = 0,
+      a11 = 0,
+      b0 = 0,
+      b1 = 0;
     p.forEach((pi, i) => {
       const mi = m[i] ?? 0;
-      a00 += mi * pi * pi; a01 += mi * pi; a11 += mi; b0 += mi * pi * (d[i] ?? 0); b1 += mi * (d[i] ?? 0);
+      a00 += mi * pi * pi;
+      a01 += mi * pi;
+      a11 += mi;
+      b0 += mi * pi * (d[i] ?? 0);
+      b1 += mi * (d[i] ?? 0);
     });
     const det = a00 * a11 - a01 * a01;
     const s = det > 1e-10 * a11 * a00 ? (a11 * b0 - a01 * b1) / det : 0;
@@ -39,25 +47,32 @@ function reference(pred: number[][], target: number[][], mask?: number[][]): num
 }
 
 /** 16 pixels on a 0.01 grid in [-10, 10] (float32-representable scale; no near-singular 1e-18 images). */
-const image = fc.array(fc.integer({ min: -1000, max: 1000 }).map((v) => v / 100), { minLength: 16, maxLength: 16 });
+const image = fc.array(
+  fc.integer({ min: -1000, max: 1000 }).map((v) => v / 100),
+  { minLength: 16, maxLength: 16 },
+);
 
 describe('ssiLoss (MiDaS scale- and shift-invariant loss)', () => {
-  test.prop([fc.array(fc.tuple(image, image), { minLength: 1, maxLength: 3 }), fc.double({ min: 0.1, max: 20, noNaN: true }), fc.double({ min: -50, max: 50, noNaN: true })], { numRuns: 100 })(
-    'is invariant to a positive scale and any shift of the prediction, and matches a float64 reference',
-    (pairs, scale, shift) => {
-      const pred = pairs.map(([p]) => p);
-      const target = pairs.map(([, d]) => d);
-      const p = tf.tensor2d(pred);
-      const d = tf.tensor2d(target);
-      const moved = tf.tidy(() => tf.add(tf.mul(p, scale), shift));
-      const base = value(ssiLoss(p, d));
-      const other = value(ssiLoss(moved, d));
-      tf.dispose([p, d, moved]);
-      const tol = 1e-3 * (1 + Math.max(...target.flat().map(Math.abs)));
-      expect(Math.abs(base - other)).toBeLessThan(tol);
-      expect(Math.abs(base - reference(pred, target))).toBeLessThan(tol);
-    },
-  );
+  test.prop(
+    [
+      fc.array(fc.tuple(image, image), { minLength: 1, maxLength: 3 }),
+      fc.double({ min: 0.1, max: 20, noNaN: true }),
+      fc.double({ min: -50, max: 50, noNaN: true }),
+    ],
+    { numRuns: 100 },
+  )('is invariant to a positive scale and any shift of the prediction, and matches a float64 reference', (pairs, scale, shift) => {
+    const pred = pairs.map(([p]) => p);
+    const target = pairs.map(([, d]) => d);
+    const p = tf.tensor2d(pred);
+    const d = tf.tensor2d(target);
+    const moved = tf.tidy(() => tf.add(tf.mul(p, scale), shift));
+    const base = value(ssiLoss(p, d));
+    const other = value(ssiLoss(moved, d));
+    tf.dispose([p, d, moved]);
+    const tol = 1e-3 * (1 + Math.max(...target.flat().map(Math.abs)));
+    expect(Math.abs(base - other)).toBeLessThan(tol);
+    expect(Math.abs(base - reference(pred, target))).toBeLessThan(tol);
+  });
 
   it('is zero for an affinely related pair and positive otherwise; honours the mask', () => {
     const pred = tf.randomNormal([2, 8, 8], 0, 1, 'float32', 1);

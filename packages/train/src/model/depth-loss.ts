@@ -43,10 +43,7 @@ export function ssiLoss(pred: tf.Tensor, target: tf.Tensor, mask?: tf.Tensor): t
     const safeDet = tf.add(tf.mul(det, regular), irregular);
     const safeCount = tf.maximum(a11, 1);
     const scale = tf.mul(regular, tf.div(tf.sub(tf.mul(a11, b0), tf.mul(a01, b1)), safeDet));
-    const shift = tf.add(
-      tf.mul(regular, tf.div(tf.sub(tf.mul(a00, b1), tf.mul(a01, b0)), safeDet)),
-      tf.mul(irregular, tf.div(b1, safeCount)),
-    );
+    const shift = tf.add(tf.mul(regular, tf.div(tf.sub(tf.mul(a00, b1), tf.mul(a01, b0)), safeDet)), tf.mul(irregular, tf.div(b1, safeCount)));
     const aligned = tf.add(tf.mul(p, tf.expandDims(scale, 1)), tf.expandDims(shift, 1));
     const total = tf.sum(tf.mul(m, tf.abs(tf.sub(aligned, d))));
     return tf.div(total, tf.maximum(tf.sum(m), 1)) as tf.Scalar;

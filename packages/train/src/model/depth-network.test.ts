@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 import { createSgd } from '../optim/sgd.js';
 import { ssiLoss } from './depth-loss.js';
-import { createDepthNetwork, createDepthSupernet, depthNetworkBuilders, interpolate2x } from './depth-network.js';
+import { createDepthNetwork, createDepthSupernet, depthNetworkBuilders } from './depth-network.js';
+import { interpolate2x } from './depth-parts.js';
 import { getNetworkBuilder } from './registry.js';
 import { expectOnlyPathMoved, trainableCount, useCpuWithLeakCheck } from './test-support.js';
 
@@ -16,7 +17,6 @@ const v2nonsync = getSpace<DepthArch>('depth-v2-nonsync');
 function block(ops: DepthBlock['ops'], upsample: DepthBlock['upsample']): DepthBlock {
   return { ops, upsample };
 }
-
 
 useCpuWithLeakCheck();
 

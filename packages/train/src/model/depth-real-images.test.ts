@@ -31,7 +31,10 @@ describe('depth super-net on real images', () => {
       const g = Array.from({ length: 5 }, (_, i) => Math.exp(-((i - 2) ** 2) / (2 * 1.5 ** 2)));
       const s = g.reduce((a, b) => a + b, 0);
       const k1 = g.map((v) => v / s);
-      const kernel = tf.tensor4d(k1.flatMap((a) => k1.map((b) => a * b)), [5, 5, 1, 1]);
+      const kernel = tf.tensor4d(
+        k1.flatMap((a) => k1.map((b) => a * b)),
+        [5, 5, 1, 1],
+      );
       return tf.squeeze(tf.conv2d(x, kernel, 1, 'same'), [3]);
     });
     const net = createDepthSupernet({ encoderChannels: 4, features: 8, inputChannels: 1, seed: 2 });

@@ -1,8 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
-import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn } from './layers.js';
+import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn, reluSepConvBn } from './layers.js';
 import { useCpuWithLeakCheck } from './test-support.js';
 
 useCpuWithLeakCheck();
@@ -99,7 +100,10 @@ describe('batchNormBatchStats', () => {
 describe('conv2dTorch', () => {
   it('pads symmetrically for stride 2 (PyTorch windows centred on even pixels)', () => {
     // 1x4x4x1 input 0..15, 3x3 filter that picks the window centre: output = x[2i, 2j].
-    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => i),
+      [1, 4, 4, 1],
+    );
     const f = tf.tensor4d([0, 0, 0, 0, 1, 0, 0, 0, 0], [3, 3, 1, 1]);
     const y = conv2dTorch(x, f, 2, 1);
     expect(y.shape).toEqual([1, 2, 2, 1]);
@@ -144,5 +148,136 @@ describe('gradients of the building blocks (central differences)', () => {
     expect(gradientError((t) => project(conv2dTorch(t as tf.Tensor4D, w3, 2, 1), r4), x)).toBeLessThan(1e-2);
     expect(gradientError((t) => project(batchNormBatchStats(t as tf.Tensor4D, gamma, beta), r8), x)).toBeLessThan(1e-2);
     tf.dispose([x, r8, r4, w3, w1, gamma, beta]);
+  });
+});
+
+// @lmreg/tfjs-native's fused edge ops (`LmregReluConvBn`, `LmregReluSepConvBn`) against this file's
+// composite forms on the stock cpu kernels: the same layer functions, run once with the native
+// kernels registered and once without. Tolerance: max |fused - composite| <= 1e-4 * max(|composite|, 1)
+// on y and on every gradient of sum(y * r), for shapes whose batch norm sees at least 8 values per
+// channel (fewer is ill-conditioned: 1/sigma amplifies the convolution's float rounding; tfjs-native's
+// own tests compare those sizes with its separate kernels) and at least 2 input channels (with one,
+// a 1x1 or pointwise filter's exact gradient is 0, batch norm being invariant to its scale, and both
+// sides return rounding noise). Skipped when the addon is not built
+// (LMREG_REQUIRE_NATIVE=1 makes that a failure).
+interface NativeModule {
+  isNativeAvailable(): boolean;
+  registerNativeKernels(): readonly string[];
+  unregisterNativeKernels(): void;
+}
+const native = (await import('@lmreg/tfjs-native').catch(() => undefined)) as NativeModule | undefined;
+const BUILT = native?.isNativeAvailable() ?? false;
+
+function seeded(shape: number[], seed: number, scale = 1, offset = 0): tf.Tensor {
+  let s = seed >>> 0 || 1;
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    values[i] = (s / 2 ** 31 - 1) * scale + offset;
+  }
+  return tf.tensor(values, shape);
+}
+
+/** Values of `fn`'s outputs with the native kernels on or off (disposed; no leaks). */
+function valuesWith(useNative: boolean, fn: () => tf.Tensor[]): Float32Array[] {
+  if (useNative) native?.registerNativeKernels();
+  else native?.unregisterNativeKernels();
+  try {
+    const before = tf.memory().numTensors;
+    const outputs = fn();
+    const values = outputs.map((t) => t.dataSync().slice() as Float32Array);
+    tf.dispose(outputs);
+    expect(tf.memory().numTensors).toBe(before);
+    return values;
+  } finally {
+    native?.unregisterNativeKernels();
+  }
+}
+
+function expectClose(actual: Float32Array[], expected: Float32Array[]): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((a, i) => {
+    const e = expected[i] ?? new Float32Array();
+    expect(a.length).toBe(e.length);
+    let diff = 0;
+    let scale = 1;
+    e.forEach((v, j) => {
+      diff = Math.max(diff, Math.abs((a[j] ?? Number.NaN) - v));
+      scale = Math.max(scale, Math.abs(v));
+    });
+    expect(diff / scale, `output ${i}`).toBeLessThanOrEqual(1e-4);
+  });
+}
+
+describe.skipIf(!BUILT)('fused ReLU-conv-BN edge ops (@lmreg/tfjs-native) against the composite layers', () => {
+  it('is tested where the addon is required', () => {
+    if (process.env['LMREG_REQUIRE_NATIVE'] === '1') expect(BUILT).toBe(true);
+  });
+
+  test.prop(
+    [
+      fc
+        .record({
+          n: fc.integer({ min: 1, max: 3 }),
+          h: fc.integer({ min: 2, max: 9 }),
+          c: fc.constantFrom(2, 3, 8, 16),
+          o: fc.constantFrom(1, 4, 8, 16),
+          k: fc.constantFrom(1, 3),
+          stride: fc.constantFrom(1, 2),
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        })
+        .filter((p) => p.n * (Math.floor((p.h - 1) / p.stride) + 1) ** 2 >= 8),
+    ],
+    { numRuns: 30 },
+  )('reluConvBn (NB201 edges, residual conv_a/conv_b, DARTS preprocessing): forward and d/dx, d/dfilter, d/dgamma, d/dbeta', (p) => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = seeded([p.n, p.h, p.h, p.c], p.seed, 2, 0.3);
+        const filter = seeded([p.k, p.k, p.c, p.o], p.seed + 1, 0.5);
+        const gamma = seeded([p.o], p.seed + 2, 0.5, 1);
+        const beta = seeded([p.o], p.seed + 3);
+        const op = (a: tf.Tensor, f: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => reluConvBn(a as tf.Tensor4D, f, g, b, p.stride);
+        const y = op(x, filter, gamma, beta);
+        const r = seeded(y.shape, p.seed + 4);
+        return [y, ...tf.grads((a: tf.Tensor, f: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a, f, g, b), r)))([x, filter, gamma, beta])];
+      });
+    expectClose(valuesWith(true, run), valuesWith(false, run));
+  });
+
+  test.prop(
+    [
+      fc
+        .record({
+          n: fc.integer({ min: 1, max: 2 }),
+          half: fc.integer({ min: 2, max: 5 }),
+          c: fc.constantFrom(2, 3, 8, 16),
+          o: fc.constantFrom(1, 8, 16),
+          k: fc.constantFrom(3, 5),
+          stride: fc.constantFrom(1, 2),
+          dilation: fc.constantFrom(1, 2),
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        })
+        .filter((p) => p.n * (Math.floor((2 * p.half - 1) / p.stride) + 1) ** 2 >= 8),
+    ],
+    { numRuns: 30 },
+  )('reluSepConvBn (DARTS sep_conv halves, dil_conv): forward and the gradients of x, both filters, gamma, beta', (p) => {
+    // even sizes: the composite dilated path (spaceToBatchND) needs them
+    const h = 2 * p.half;
+    const pad = (p.dilation * (p.k - 1)) / 2;
+    const run = () =>
+      tf.tidy(() => {
+        const x = seeded([p.n, h, h, p.c], p.seed, 2, 0.3);
+        const dw = seeded([p.k, p.k, p.c, 1], p.seed + 1, 0.5);
+        const pw = seeded([1, 1, p.c, p.o], p.seed + 2, 0.5);
+        const gamma = seeded([p.o], p.seed + 3, 0.5, 1);
+        const beta = seeded([p.o], p.seed + 4);
+        const op = (a: tf.Tensor, d: tf.Tensor, q: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          reluSepConvBn(a as tf.Tensor4D, d, q, g, b, p.stride, pad, p.dilation);
+        const y = op(x, dw, pw, gamma, beta);
+        const r = seeded(y.shape, p.seed + 5);
+        const loss = (a: tf.Tensor, d: tf.Tensor, q: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a, d, q, g, b), r));
+        return [y, ...tf.grads(loss)([x, dw, pw, gamma, beta])];
+      });
+    expectClose(valuesWith(true, run), valuesWith(false, run));
   });
 });

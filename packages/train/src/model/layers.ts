@@ -61,21 +61,51 @@ export function conv2dTorch(x: tf.Tensor4D, filter: tf.Tensor, stride: number, p
   return tf.conv2d(x, filter as tf.Tensor4D, stride, padding);
 }
 
+/** Runs one of @lmreg/tfjs-native's fused ReLU-conv-BN kernels (outputs `[y, z]`; z only feeds its gradient). */
+function runFusedConvBn(kernelName: string, inputs: tf.NamedTensorMap, attrs: Record<string, number>): tf.Tensor4D {
+  const [y, z] = tf.engine().runKernel(kernelName, inputs, { ...attrs, epsilon: BATCH_NORM_EPSILON } as never) as tf.Tensor4D[];
+  z?.dispose(); // the tape keeps its own reference when a gradient is being recorded
+  return y as tf.Tensor4D;
+}
+
 /**
  * NB201's ReLU-Conv-BN: `BN(conv(relu(x)))`, conv without bias, padding `(k - 1) / 2`.
+ * With @lmreg/tfjs-native's kernels (`--backend native`) it is one kernel forward and one backward
+ * (`LmregReluConvBn`, `LmregReluConvBnGrad`) instead of 3 + 4; the same function either way.
  * @internal
  */
-export function reluConvBn(
+export function reluConvBn(x: tf.Tensor4D, filter: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, stride: number): tf.Tensor4D {
+  const k = filter.shape[0] ?? 1;
+  if (x.dtype === 'float32' && hasKernels('LmregReluConvBn', 'LmregReluConvBnGrad')) {
+    return runFusedConvBn('LmregReluConvBn', { x, filter, gamma, beta }, { strides: stride, pad: (k - 1) / 2 });
+  }
+  return tf.tidy(() => batchNormBatchStats(conv2dTorch(relu(x), filter, stride, (k - 1) / 2), gamma, beta));
+}
+
+/**
+ * DARTS' ReLU + depthwise conv + pointwise (1x1) conv + BN: `dil_conv`, and each half of
+ * `sep_conv`. The depthwise conv has PyTorch-style symmetric padding `pad`, `stride` and
+ * `dilation` (see `depthwiseConvTorch`). With @lmreg/tfjs-native's kernels it is one kernel each
+ * way (`LmregReluSepConvBn`, `LmregReluSepConvBnGrad`) instead of 4 + 5 (with dilation, 7 + 8).
+ *
+ * @param depthwise `[k, k, C, 1]`. @param pointwise `[1, 1, C, C_out]`. Returns a new tensor;
+ *   inputs are not disposed.
+ * @internal
+ */
+export function reluSepConvBn(
   x: tf.Tensor4D,
-  filter: tf.Tensor,
+  depthwise: tf.Tensor,
+  pointwise: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
   stride: number,
+  pad: number,
+  dilation = 1,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const k = filter.shape[0] ?? 1;
-    return batchNormBatchStats(conv2dTorch(relu(x), filter, stride, (k - 1) / 2), gamma, beta);
-  });
+  if (x.dtype === 'float32' && hasKernels('LmregReluSepConvBn', 'LmregReluSepConvBnGrad')) {
+    return runFusedConvBn('LmregReluSepConvBn', { x, depthwiseFilter: depthwise, pointwiseFilter: pointwise, gamma, beta }, { strides: stride, pad, dilation });
+  }
+  return tf.tidy(() => batchNormBatchStats(conv2dTorch(depthwiseConvTorch(relu(x), depthwise, stride, pad, dilation), pointwise, 1, 0), gamma, beta));
 }
 
 /** `9 / (number of in-image pixels of the 3x3 window)` at every output position, `[h * w]`. */
@@ -215,19 +245,27 @@ export function depthwiseConvTorch(x: tf.Tensor4D, filter: tf.Tensor, stride: nu
     if (ph % dilation !== 0 || pw % dilation !== 0) {
       throw new Error(`depthwiseConvTorch: padded size ${ph}x${pw} must be divisible by the dilation ${dilation}.`);
     }
-    const phases = tf.spaceToBatchND(padded, [dilation, dilation], [
-      [0, 0],
-      [0, 0],
-    ]);
+    const phases = tf.spaceToBatchND(
+      padded,
+      [dilation, dilation],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    );
     if (stride === dilation) {
       const first = tf.slice(phases, [0, 0, 0, 0], [n, -1, -1, -1]);
       return tf.depthwiseConv2d(first, f, 1, 'valid');
     }
     if (stride !== 1) throw new Error(`depthwiseConvTorch: stride ${stride} with dilation ${dilation} is not supported.`);
     const conv = tf.depthwiseConv2d(phases, f, 1, 'valid');
-    return tf.batchToSpaceND(conv, [dilation, dilation], [
-      [0, 0],
-      [0, 0],
-    ]);
+    return tf.batchToSpaceND(
+      conv,
+      [dilation, dilation],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    );
   });
 }

@@ -17,7 +17,9 @@ const space = getSpace<Nb101Spec>('nb101');
 
 /** Rows of the shared NB101 anchor file that carry a published parameter count. */
 function anchors(): { name: string; spec: Nb101Spec; params: number }[] {
-  const lines = readFileSync(new URL('../../../../../shared/data/nasbench101/nb101_anchors.csv', import.meta.url), 'utf8').trim().split('\n');
+  const lines = readFileSync(new URL('../../../../../shared/data/nasbench101/nb101_anchors.csv', import.meta.url), 'utf8')
+    .trim()
+    .split('\n');
   return lines.slice(1).flatMap((line) => {
     const cols = line.split(',');
     const [name, , , vertices, flat, ops, params] = cols as [string, string, string, string, string, string, string];
@@ -27,7 +29,6 @@ function anchors(): { name: string; spec: Nb101Spec; params: number }[] {
     return [{ name, spec: { matrix, ops: ops.split('|') }, params: Number(params) }];
   });
 }
-
 
 useCpuWithLeakCheck();
 
@@ -52,10 +53,22 @@ describe('NB101 networks', () => {
       }
     }
     // input -> output only: the module is the output projection
-    const direct = { matrix: [[0, 1], [0, 0]], ops: ['input', 'output'] };
+    const direct = {
+      matrix: [
+        [0, 1],
+        [0, 0],
+      ],
+      ops: ['input', 'output'],
+    };
     const l = net.forward(direct, x, { training: false });
     expect(l.shape).toEqual([2, 10]);
-    const bad = { matrix: [[0, 0], [0, 0]], ops: ['input', 'output'] };
+    const bad = {
+      matrix: [
+        [0, 0],
+        [0, 0],
+      ],
+      ops: ['input', 'output'],
+    };
     expect(() => net.forward(bad, x, { training: true })).toThrow(InvalidArchitectureError);
     const odd = tf.zeros([2, 6, 6, 3]) as tf.Tensor4D;
     expect(() => net.forward(direct, odd, { training: true })).toThrow(InvalidArgumentError);
@@ -90,11 +103,20 @@ describe('NB101 networks', () => {
   it('shares weights by (module, vertex, op) and slices them to the path channels', () => {
     const net = createNb101Supernet(TINY);
     const a = {
-      matrix: [[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]],
+      matrix: [
+        [0, 1, 1, 0],
+        [0, 0, 0, 1],
+        [0, 0, 0, 1],
+        [0, 0, 0, 0],
+      ],
       ops: ['input', 'conv3x3-bn-relu', 'conv1x1-bn-relu', 'output'],
     };
     const b = {
-      matrix: [[0, 1, 0], [0, 0, 1], [0, 0, 0]],
+      matrix: [
+        [0, 1, 0],
+        [0, 0, 1],
+        [0, 0, 0],
+      ],
       ops: ['input', 'conv3x3-bn-relu', 'output'],
     };
     const va = net.variablesFor(a);

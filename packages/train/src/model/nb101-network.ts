@@ -43,7 +43,6 @@ const OP_KEY: Readonly<Record<string, 'conv3x3' | 'conv1x1' | undefined>> = {
   'conv1x1-bn-relu': 'conv1x1',
 };
 
-
 function resolveOptions(options: Nb101NetworkOptions): ResolvedOptions {
   const positiveInt = networkOptionReader('NB101', options);
   return {

@@ -185,7 +185,12 @@ describe('NB201 gradients', () => {
     const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
     const y = tf.tensor1d([0, 1, 2, 1], 'int32');
     const loss = (): tf.Scalar => softmaxCrossEntropy(net.forward(arch, x, { training: true }), y);
-    const keys = ['stage3.cell0.edge3.nor_conv_1x1.conv', 'stage3.cell0.edge0.nor_conv_3x3.conv', 'stage3.cell0.edge0.nor_conv_3x3.bn.gamma', 'classifier.weight'];
+    const keys = [
+      'stage3.cell0.edge3.nor_conv_1x1.conv',
+      'stage3.cell0.edge0.nor_conv_3x3.conv',
+      'stage3.cell0.edge0.nor_conv_3x3.bn.gamma',
+      'classifier.weight',
+    ];
     const vars = keys.map((k) => net.allVariables().get(k) as tf.Variable);
     const { value, grads } = tf.variableGrads(loss, vars);
     const analytic = vars.map((v) => (grads[v.name] as tf.Tensor).dataSync().slice());

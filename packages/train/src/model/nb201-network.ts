@@ -56,7 +56,6 @@ interface ResolvedOptions {
   readonly seed: number;
 }
 
-
 function resolveOptions(options: Nb201NetworkOptions): ResolvedOptions {
   const positiveInt = networkOptionReader('NB201', options);
   return {
@@ -81,10 +80,7 @@ export function assertNb201Arch(arch: unknown): readonly Nb201Op[] {
   }
   arch.forEach((op: unknown, i) => {
     if (typeof op !== 'string' || !(NB201_OPS as readonly string[]).includes(op)) {
-      throw new InvalidArchitectureError(
-        'nb201',
-        `edge ${i} has op ${JSON.stringify(op)}; expected one of ${NB201_OPS.join(', ')}.`,
-      );
+      throw new InvalidArchitectureError('nb201', `edge ${i} has op ${JSON.stringify(op)}; expected one of ${NB201_OPS.join(', ')}.`);
     }
   });
   return arch as readonly Nb201Op[];
@@ -215,9 +211,7 @@ export class Nb201Network implements Network<Nb201ArchLike> {
     const ops = assertNb201Arch(arch);
     const fixedArch = this.fixedArch;
     if (fixedArch !== undefined && ops.some((op, i) => op !== fixedArch[i])) {
-      throw new InvalidArgumentError(
-        `this stand-alone NB201 network is ${JSON.stringify(fixedArch)}; it cannot run ${JSON.stringify(ops)}.`,
-      );
+      throw new InvalidArgumentError(`this stand-alone NB201 network is ${JSON.stringify(fixedArch)}; it cannot run ${JSON.stringify(ops)}.`);
     }
     return ops;
   }

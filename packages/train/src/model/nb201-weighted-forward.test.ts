@@ -33,8 +33,16 @@ describe('nb201WeightedForward (GDAS on the NB201 super-net)', () => {
     // Edges into nodes 1 and 3 get gradient (chosen op and the zero-valued terms of the others);
     // node 2 only feeds a `none` edge, so edges 1 and 2 are dead and get exactly none (as in GDAS).
     const g = grads.map((t) => Array.from(t.dataSync()));
-    for (const e of [0, 3, 4, 5]) expect(g[e]?.some((v) => v !== 0), `edge ${e}`).toBe(true);
-    for (const e of [1, 2]) expect(g[e]?.every((v) => v === 0), `edge ${e}`).toBe(true);
+    for (const e of [0, 3, 4, 5])
+      expect(
+        g[e]?.some((v) => v !== 0),
+        `edge ${e}`,
+      ).toBe(true);
+    for (const e of [1, 2])
+      expect(
+        g[e]?.every((v) => v === 0),
+        `edge ${e}`,
+      ).toBe(true);
     expect(g[0]?.[3]).not.toBe(0);
     expect(g[5]?.[0]).toBe(0); // a chosen `none` multiplies zeros
     tf.dispose([reference, weighted, diff, ...weights, ...grads]);

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@lmreg/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from './layers.js';
-import { assertNb201Arch, NB201_EDGES, NB201_OPS, Nb201Network, type Nb201ArchLike, type Nb201Op } from './nb201-network.js';
+import { assertNb201Arch, NB201_EDGES, NB201_OPS, type Nb201Network, type Nb201ArchLike, type Nb201Op } from './nb201-network.js';
 
 /**
  * GDAS's weighted forward of a discrete NB201 path, composed outside the network from the
@@ -54,10 +54,13 @@ export function nb201WeightedForward(net: Nb201Network, arch: Nb201ArchLike, wei
             const source = nodes[from] as tf.Tensor4D;
             const p = `stage${stage}.cell${cell}.edge${edge}.${op}`;
             const out =
-              op === 'none' ? tf.zerosLike(source)
-              : op === 'skip_connect' ? source
-              : op === 'avg_pool_3x3' ? avgPool3x3ExcludePad(source)
-              : reluConvBn(source, v(`${p}.conv`), v(`${p}.bn.gamma`), v(`${p}.bn.beta`), 1);
+              op === 'none'
+                ? tf.zerosLike(source)
+                : op === 'skip_connect'
+                  ? source
+                  : op === 'avg_pool_3x3'
+                    ? avgPool3x3ExcludePad(source)
+                    : reluConvBn(source, v(`${p}.conv`), v(`${p}.bn.gamma`), v(`${p}.bn.beta`), 1);
             terms.push(tf.mul(out, tf.slice(w, [chosen], [1])));
             const others = NB201_OPS.map((_, k) => k).filter((k) => k !== chosen);
             terms.push(tf.sum(tf.gather(w, tf.tensor1d(others, 'int32'))));

@@ -5,10 +5,7 @@ import { InvalidArgumentError } from '@lmreg/common';
  * `seed`; returns a reader of positive-integer options with defaults. `network` names the builder
  * in messages (e.g. `NB201`).
  */
-export function networkOptionReader(
-  network: string,
-  options: unknown,
-): (name: string, value: number | undefined, fallback: number) => number {
+export function networkOptionReader(network: string, options: unknown): (name: string, value: number | undefined, fallback: number) => number {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError(`${network} network options must be an object with at least { seed }.`);
   }

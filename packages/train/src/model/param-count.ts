@@ -1,13 +1,5 @@
 import { InvalidArgumentError } from '@lmreg/common';
-import {
-  dartsParamCount,
-  getSpace,
-  nb101ParamCount,
-  nb201ParamCount,
-  parseDartsLikeGenotype,
-  parseNb201,
-  type Nb101Spec,
-} from '@lmreg/spaces';
+import { dartsParamCount, getSpace, nb101ParamCount, nb201ParamCount, parseDartsLikeGenotype, parseNb201, type Nb101Spec } from '@lmreg/spaces';
 
 /** Result of {@link paramCountOf}. */
 export interface ParamCountResult {
@@ -32,7 +24,11 @@ export function paramCountOf(
       const channels = o.channels ?? 16;
       const cells = o.cells ?? 5;
       const classes = o.classes ?? 10;
-      return { space: space.name, params: nb201ParamCount(parseNb201(text), { channels, cells, classes }), setting: `C=${channels} N=${cells} classes=${classes}` };
+      return {
+        space: space.name,
+        params: nb201ParamCount(parseNb201(text), { channels, cells, classes }),
+        setting: `C=${channels} N=${cells} classes=${classes}`,
+      };
     }
     case 'nb101': {
       const stem = o.channels ?? 128;

@@ -27,9 +27,7 @@ export function registerNetworkBuilder<A, O extends BaseNetworkOptions>(
     throw new InvalidArgumentError('registerNetworkBuilder needs a non-empty space name.');
   }
   if (options.replace !== true && builders.has(spaceName)) {
-    throw new InvalidArgumentError(
-      `a network builder for space '${spaceName}' is already registered; pass { replace: true } to replace it.`,
-    );
+    throw new InvalidArgumentError(`a network builder for space '${spaceName}' is already registered; pass { replace: true } to replace it.`);
   }
   builders.set(spaceName, builder);
 }
@@ -39,9 +37,7 @@ export function registerNetworkBuilder<A, O extends BaseNetworkOptions>(
  * `NotRegisteredError` listing the registered names. The type parameters are the caller's claim
  * about the builder's architecture and option types (they are not checked at run time).
  */
-export function getNetworkBuilder<A = unknown, O extends BaseNetworkOptions = BaseNetworkOptions>(
-  spaceName: string,
-): NetworkBuilder<A, O> {
+export function getNetworkBuilder<A = unknown, O extends BaseNetworkOptions = BaseNetworkOptions>(spaceName: string): NetworkBuilder<A, O> {
   ensureBuiltins();
   const found = builders.get(spaceName);
   if (found === undefined) throw new NotRegisteredError('network builder', spaceName, listNetworkBuilders());

@@ -14,7 +14,10 @@ function batch(seed: number, n = 4): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const rng = createRng(seed);
   return {
     x: tf.randomNormal([n, 8, 8, 3], 0, 1, 'float32', seed) as tf.Tensor4D,
-    y: tf.tensor1d(Array.from({ length: n }, () => rng.int(10)), 'int32'),
+    y: tf.tensor1d(
+      Array.from({ length: n }, () => rng.int(10)),
+      'int32',
+    ),
   };
 }
 
@@ -113,9 +116,9 @@ describe('trainStep', () => {
       const moved = values.some((v, i) => v !== beforeStep[key]?.[i]);
       expect(moved, key).toBe(touched.has(key));
     }
-    expect(() =>
-      trainStep({ net, arch, x: a.x, y: a.y, optimizer: opt, lr: 0.05, extraLoss: () => tf.ones([2]) as unknown as tf.Scalar }),
-    ).toThrow(InvalidArgumentError);
+    expect(() => trainStep({ net, arch, x: a.x, y: a.y, optimizer: opt, lr: 0.05, extraLoss: () => tf.ones([2]) as unknown as tf.Scalar })).toThrow(
+      InvalidArgumentError,
+    );
     expect(() => trainStep({ net, arch: ['none'], x: a.x, y: a.y, optimizer: opt, lr: 0.05 })).toThrow(InvalidArchitectureError);
     const gray = tf.zeros([4, 8, 8, 1]) as tf.Tensor4D;
     expect(() => trainStep({ net, arch, x: gray, y: a.y, optimizer: opt, lr: 0.05 })).toThrow(InvalidArgumentError);

@@ -10,10 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * @param maxNorm largest allowed norm; `Infinity` only measures.
  * @returns new clipped gradients (same keys) and the norm before clipping; the caller owns all of them.
  */
-export function clipGradNorm(
-  grads: Readonly<Record<string, tf.Tensor>>,
-  maxNorm: number,
-): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
+export function clipGradNorm(grads: Readonly<Record<string, tf.Tensor>>, maxNorm: number): { grads: Record<string, tf.Tensor>; norm: tf.Scalar } {
   if (Number.isNaN(maxNorm) || maxNorm <= 0) {
     throw new InvalidArgumentError(`clipGradNorm needs maxNorm > 0 (or Infinity), got ${String(maxNorm)}.`);
   }

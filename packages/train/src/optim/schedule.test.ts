@@ -9,7 +9,7 @@ describe('cosineLr', () => {
     const o = { epochs: 400 };
     expect(cosineLr(o, 0)).toBeCloseTo(0.025, 12);
     expect(cosineLr(o, 200)).toBeCloseTo(0.013, 12);
-    expect(cosineLr(o, 100)).toBeCloseTo(0.001 + 0.024 * (1 + Math.SQRT1_2) / 2, 12);
+    expect(cosineLr(o, 100)).toBeCloseTo(0.001 + (0.024 * (1 + Math.SQRT1_2)) / 2, 12);
     expect(cosineLr(o, 400)).toBeCloseTo(0.001, 12);
     expect(cosineLr(o, 450)).toBeCloseTo(0.001, 12);
   });

@@ -90,11 +90,7 @@ describe('SGD (PyTorch semantics)', () => {
 
   it('state round trip gives bit-identical subsequent steps', () => {
     const make = (): tf.Variable => tf.tidy(() => tf.variable(tf.tensor2d([[0.5, -1.5, 2]])));
-    const grads = [
-      [[0.3, -0.2, 0.1]],
-      [[-0.5, 0.4, 0.9]],
-      [[0.05, 0.7, -0.3]],
-    ];
+    const grads = [[[0.3, -0.2, 0.1]], [[-0.5, 0.4, 0.9]], [[0.05, 0.7, -0.3]]];
     const w1 = make();
     const w2 = make();
     const opt1 = createSgd({ nesterov: true });

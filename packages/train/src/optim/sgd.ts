@@ -60,20 +60,14 @@ export class SgdOptimizer {
    *   `grads` must be there with the same shape.
    * @param lr learning rate of this step.
    */
-  applyGradients(
-    grads: Readonly<Record<string, tf.Tensor>>,
-    variables: ReadonlyMap<string, tf.Variable>,
-    lr: number,
-  ): void {
+  applyGradients(grads: Readonly<Record<string, tf.Tensor>>, variables: ReadonlyMap<string, tf.Variable>, lr: number): void {
     if (!Number.isFinite(lr) || lr < 0) throw new InvalidArgumentError(`learning rate must be a finite number >= 0, got ${String(lr)}.`);
     const entries = Object.entries(grads);
     for (const [key, grad] of entries) {
       const variable = variables.get(key);
       if (variable === undefined) throw new InvalidArgumentError(`SGD: gradient for unknown variable '${key}'.`);
       if (!tf.util.arraysEqual(grad.shape, variable.shape)) {
-        throw new InvalidArgumentError(
-          `SGD: gradient of '${key}' has shape [${grad.shape.join(', ')}], the variable [${variable.shape.join(', ')}].`,
-        );
+        throw new InvalidArgumentError(`SGD: gradient of '${key}' has shape [${grad.shape.join(', ')}], the variable [${variable.shape.join(', ')}].`);
       }
       const old = this.#buffers.get(key);
       if (old !== undefined && old.size !== variable.size) {
@@ -90,9 +84,7 @@ export class SgdOptimizer {
         if (momentum !== 0) {
           const old = this.#buffers.get(key);
           const buf = tf.keep(
-            old === undefined
-              ? tf.clone(d)
-              : tf.add(tf.mul(tf.reshape(old, variable.shape), momentum), dampening === 0 ? d : tf.mul(d, 1 - dampening)),
+            old === undefined ? tf.clone(d) : tf.add(tf.mul(tf.reshape(old, variable.shape), momentum), dampening === 0 ? d : tf.mul(d, 1 - dampening)),
           );
           old?.dispose();
           this.#buffers.set(key, buf);

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { copyFileAtomic, removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
+import { copyFileAtomic, removeStaleTempFiles, writeFileAtomic } from '@lmreg/common';
+
 import { loadCheckpoint, loadCheckpointWithFallback, previousCheckpointFile } from './checkpoint.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-atomic-'));
@@ -43,7 +44,12 @@ describe('checkpoints under SIGKILL', () => {
     const script = path.join(root, 'ck-child.mjs');
     buildSync({
       entryPoints: [fileURLToPath(new URL('./checkpoint.child.test-util.ts', import.meta.url))],
-      bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: script, logLevel: 'silent',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: script,
+      logLevel: 'silent',
     });
     const dir = fs.mkdtempSync(path.join(root, 'kill-'));
     const file = path.join(dir, 'supernet-landmarks.bin');

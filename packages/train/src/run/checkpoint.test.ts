@@ -16,11 +16,7 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 
-const arrays = fc.dictionary(
-  fc.string({ minLength: 1, maxLength: 12 }),
-  fc.float32Array({ maxLength: 40, noDefaultInfinity: true }),
-  { maxKeys: 6 },
-);
+const arrays = fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), fc.float32Array({ maxLength: 40, noDefaultInfinity: true }), { maxKeys: 6 });
 const meta = fc.jsonValue();
 
 describe('checkpoint encoding', () => {

@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { FileFormatError } from '@lmreg/common';
-
-import { copyFileAtomic, writeFileAtomic } from './atomic-file.js';
+import { FileFormatError, copyFileAtomic, writeFileAtomic } from '@lmreg/common';
 
 const MAGIC = 'LMREGCK1';
 
@@ -54,7 +52,7 @@ export function previousCheckpointFile(file: string): string {
 }
 
 /** What to do when no checkpoint of a run can be used: start over in the folder, or use another. */
-const WAY_OUT = 'To start over, run the same command with --restart (discards this run\'s files) or choose another --out folder.';
+const WAY_OUT = "To start over, run the same command with --restart (discards this run's files) or choose another --out folder.";
 
 /** Parses {@link encodeCheckpoint}'s output; throws `FileFormatError` (naming `file`) when corrupt. */
 export function decodeCheckpoint(bytes: Uint8Array, file?: string): CheckpointData {
@@ -92,7 +90,14 @@ function tryDecode(bytes: Uint8Array): CheckpointData | string {
     const entry = e as { name?: unknown; offset?: unknown; length?: unknown } | null;
     if (entry === null || typeof entry !== 'object' || typeof entry.name !== 'string') return 'bad array entry in the header';
     const { name, offset, length } = entry;
-    if (typeof offset !== 'number' || typeof length !== 'number' || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    if (
+      typeof offset !== 'number' ||
+      typeof length !== 'number' ||
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0
+    ) {
       return `bad offset or length of array ${name}`;
     }
     if (offset + length > count) return `array ${name} runs past the end of the data`;
@@ -172,8 +177,5 @@ export function loadCheckpointWithFallback(file: string): LoadedCheckpoint {
       warning: `checkpoint ${file} is ${newest}; resuming from the previous checkpoint ${prev} (one save older: that work is done again).`,
     };
   }
-  throw new FileFormatError(
-    file,
-    `cannot resume: this checkpoint is ${newest}, and the previous checkpoint ${prev} is ${previous}. ${WAY_OUT}`,
-  );
+  throw new FileFormatError(file, `cannot resume: this checkpoint is ${newest}, and the previous checkpoint ${prev} is ${previous}. ${WAY_OUT}`);
 }

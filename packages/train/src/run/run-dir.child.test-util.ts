@@ -19,7 +19,9 @@ function tryOpen(resume: boolean): RunDir | undefined {
     return run;
   } catch (error) {
     if (!isLmregError(error)) throw error;
-    process.stdout.write(JSON.stringify({ ok: false, code: error.code, pid: error instanceof RunLockedError ? error.pid : undefined, message: error.message }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ok: false, code: error.code, pid: error instanceof RunLockedError ? error.pid : undefined, message: error.message }) + '\n',
+    );
     return undefined;
   }
 }

@@ -4,11 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { RunLockedError } from '@lmreg/common';
+import { RunLockedError, writeFileAtomic } from '@lmreg/common';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { writeFileAtomic } from './atomic-file.js';
 import { LOCK_FILE, RunDir } from './run-dir.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-run-'));

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { FileFormatError, InvalidArgumentError, RunLockedError } from '@lmreg/common';
+import { FileFormatError, InvalidArgumentError, RunLockedError, removeStaleTempFiles, writeFileAtomic } from '@lmreg/common';
 
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js';
 import { configDifferences } from './config-diff.js';
 import { acquireLock, type HeldLock, type LockHolder } from './run-lock.js';
 
@@ -83,7 +82,9 @@ export class RunDir {
   static open(dir: string, config: unknown, options: RunDirOptions): RunDir {
     const configFile = path.join(dir, 'config.json');
     if (options.resume && options.restart === true) {
-      throw new InvalidArgumentError('--resume and --restart exclude each other: --resume continues the run in the folder, --restart discards it and starts again.');
+      throw new InvalidArgumentError(
+        '--resume and --restart exclude each other: --resume continues the run in the folder, --restart discards it and starts again.',
+      );
     }
     if (options.resume && !fs.existsSync(configFile)) {
       throw new InvalidArgumentError(`--resume: ${dir} holds no run (no config.json). Start it without --resume.`);
@@ -92,9 +93,7 @@ export class RunDir {
     const notes: string[] = [];
     const lockFile = path.join(dir, LOCK_FILE);
     const lock =
-      options.lock === false
-        ? undefined
-        : acquireLock(lockFile, { lockedError: (h, f) => new RunLockedError(dir, h, lockedMessage(dir, h, f, dir)) });
+      options.lock === false ? undefined : acquireLock(lockFile, { lockedError: (h, f) => new RunLockedError(dir, h, lockedMessage(dir, h, f, dir)) });
     try {
       if (lock?.note !== undefined) notes.push(lock.note);
       const removed = removeStaleTempFiles(dir);
@@ -110,7 +109,9 @@ export class RunDir {
         try {
           saved = JSON.parse(fs.readFileSync(configFile, 'utf8'));
         } catch (cause) {
-          throw new FileFormatError(configFile, 'is not valid JSON; the run cannot be resumed. Start over with --restart, or use another --out folder.', { cause });
+          throw new FileFormatError(configFile, 'is not valid JSON; the run cannot be resumed. Start over with --restart, or use another --out folder.', {
+            cause,
+          });
         }
         const diff = configDifferences(saved, config, ['backend']);
         if (diff.length > 0) {
@@ -120,7 +121,8 @@ export class RunDir {
         }
         if (lock !== undefined) {
           const cut = repairLogTail(path.join(dir, 'log.jsonl'));
-          if (cut !== undefined) notes.push(`log.jsonl: removed a torn last line left by a killed process (${JSON.stringify(cut.slice(0, 60))}${cut.length > 60 ? '...' : ''})`);
+          if (cut !== undefined)
+            notes.push(`log.jsonl: removed a torn last line left by a killed process (${JSON.stringify(cut.slice(0, 60))}${cut.length > 60 ? '...' : ''})`);
         }
       } else {
         if (exists) {

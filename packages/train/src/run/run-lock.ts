@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { FileFormatError, RunLockedError } from '@lmreg/common';
+import { FileFormatError, type RunLockedError } from '@lmreg/common';
 
-import { isProcessAlive, processStartTime } from './process-alive.js';
+import { isProcessAlive, processStartTime } from '@lmreg/common';
 
 /** What a lock file holds (JSON). */
 export interface LockHolder {

@@ -66,7 +66,7 @@ export interface SupernetTrainerOptions<A> {
 }
 
 /** A stateful super-net trainer: resumable, trains up to a given epoch, checkpoints every epoch. */
-export interface SupernetTrainer<A> {
+export interface SupernetTrainer {
   /** Epochs finished so far. */
   readonly epochsDone: number;
   /** One record per finished epoch. */
@@ -90,7 +90,7 @@ export interface SupernetTrainer<A> {
  * gradient computation with one clip and one SGD step; samplers with an architecture step then
  * step their parameters on a batch of their own. Leaks no tensors.
  */
-export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): SupernetTrainer<A> {
+export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): SupernetTrainer {
   const name = o.name ?? 'super-net';
   const stepsPerEpoch = o.train.batchesPerEpoch;
   const total = o.epochs * stepsPerEpoch;
@@ -107,22 +107,24 @@ export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): Supernet
       weights: o.network.getWeights(),
       momentum: o.optimizer.state().momentum,
       meta: {
-        format: 'lmreg-supernet-checkpoint', version: 1, epoch: history.length - 1, sampler: o.sampler.state(),
+        format: 'lmreg-supernet-checkpoint',
+        version: 1,
+        epoch: history.length - 1,
+        sampler: o.sampler.state(),
         ...(o.landmarks === undefined ? {} : { landmarkTerm: o.landmarks.term.toJSON() }),
         batchers: {
           train: o.train.state(),
           ...(o.landmarks === undefined ? {} : { ranking: o.landmarks.batches.state() }),
           ...(o.architecture === undefined ? {} : { architecture: o.architecture.batches.state() }),
         },
-        history, seconds: seconds(), ...(extra === undefined ? {} : { extra }),
+        history,
+        seconds: seconds(),
+        ...(extra === undefined ? {} : { extra }),
       },
     });
   };
 
-  const tensors = (b: Batch): [tf.Tensor4D, tf.Tensor1D] => [
-    tf.tensor4d(b.images, [b.size, b.height, b.width, b.channels]),
-    tf.tensor1d(b.labels, 'int32'),
-  ];
+  const tensors = (b: Batch): [tf.Tensor4D, tf.Tensor1D] => [tf.tensor4d(b.images, [b.size, b.height, b.width, b.channels]), tf.tensor1d(b.labels, 'int32')];
 
   const step = async (epoch: number, s: number): Promise<{ loss: number; ranking: number }> => {
     const globalStep = epoch * stepsPerEpoch + s;
@@ -138,7 +140,16 @@ export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): Supernet
         owned.push(xr, yr);
         extraLoss = (n) => term.loss((a) => softmaxCrossEntropy(n.forward(a, xr, { training: true }), yr));
       }
-      const r = trainStep({ net: o.network, arch, x, y, optimizer: o.optimizer, lr, clipNorm: o.gradClip ?? 5, ...(extraLoss === undefined ? {} : { extraLoss }) });
+      const r = trainStep({
+        net: o.network,
+        arch,
+        x,
+        y,
+        optimizer: o.optimizer,
+        lr,
+        clipNorm: o.gradClip ?? 5,
+        ...(extraLoss === undefined ? {} : { extraLoss }),
+      });
       if (!Number.isFinite(r.loss) || !Number.isFinite(r.extraLoss)) {
         const ck = o.checkpoint;
         throw new DivergedError(
@@ -184,7 +195,10 @@ export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): Supernet
       o.train.restore(ck.meta.batchers.train);
       if (o.landmarks !== undefined) {
         if (ck.meta.landmarkTerm === undefined || ck.meta.batchers.ranking === undefined) {
-          throw new LmregError('LMREG_CHECKPOINT', `${o.checkpoint} was written without a landmark term; it cannot resume a run with one. Start again with --restart.`);
+          throw new LmregError(
+            'LMREG_CHECKPOINT',
+            `${o.checkpoint} was written without a landmark term; it cannot resume a run with one. Start again with --restart.`,
+          );
         }
         restoreLandmarkTerm(o.landmarks.term, ck.meta.landmarkTerm);
         o.landmarks.batches.restore(ck.meta.batchers.ranking);

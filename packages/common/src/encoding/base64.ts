@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../errors/lmreg-error.js';
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
@@ -11,7 +13,7 @@ export function decodeBase64(text: string): Uint8Array {
   let o = 0;
   for (let i = 0; i < clean.length; i++) {
     const digit = LOOKUP[clean.charCodeAt(i)] ?? -1;
-    if (digit < 0) throw new RangeError(`invalid base64 character at ${i}`);
+    if (digit < 0) throw new InvalidArgumentError(`decodeBase64: invalid base64 character at ${i}.`);
     value = ((value << 6) | digit) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
