@@ -4,6 +4,7 @@ export default defineProject({
   test: {
     name: 'tfjs-native',
     include: ['src/**/*.test.ts'],
+    globalSetup: ['./vitest.setup.ts'],
     testTimeout: 120_000,
     // tfjs-core's gradient files are extension-less ESM that Node cannot load: let Vite transform them.
     server: { deps: { inline: [/@tensorflow\/tfjs-core\/dist\/(?!tf-core)/] } },

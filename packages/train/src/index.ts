@@ -106,40 +106,12 @@ export type {
   TrainStepOptions,
   TrainStepResult,
 } from './model/index.js';
-export {
-  clipGradNorm,
-  cosineLr,
-  createSgd,
-  SgdOptimizer,
-} from './optim/index.js';
-export type {
-  CosineScheduleOptions,
-  SgdOptions,
-  SgdState,
-} from './optim/index.js';
-export {
-  BACKEND_REQUESTS,
-  BackendUnavailableError,
-  defaultWasmPath,
-  FUTURE_BACKENDS,
-  parseBackendRequest,
-  selectBackend,
-} from './backend/index.js';
-export type {
-  BackendRequest,
-  SelectBackendOptions,
-  SelectedBackend,
-  SelectedBackendName,
-} from './backend/index.js';
-export {
-  isTrainingKernelRegistered,
-  registerTrainingKernels,
-  TRAINING_KERNELS,
-  unregisterTrainingKernels,
-} from './kernels/index.js';
-export type {
-  TrainingKernelBackend,
-} from './kernels/index.js';
+export { clipGradNorm, cosineLr, createSgd, SgdOptimizer } from './optim/index.js';
+export type { CosineScheduleOptions, SgdOptions, SgdState } from './optim/index.js';
+export { BACKEND_REQUESTS, BackendUnavailableError, defaultWasmPath, FUTURE_BACKENDS, parseBackendRequest, selectBackend } from './backend/index.js';
+export type { BackendRequest, SelectBackendOptions, SelectedBackend, SelectedBackendName } from './backend/index.js';
+export { isTrainingKernelRegistered, registerTrainingKernels, TRAINING_KERNELS, unregisterTrainingKernels } from './kernels/index.js';
+export type { TrainingKernelBackend } from './kernels/index.js';
 export { ConfigError } from './config/config-error.js';
 export { standaloneSchema } from './standalone/recipe.js';
 export {
@@ -168,6 +140,8 @@ export { paramCountOf } from './model/param-count.js';
 export type { ParamCountResult } from './model/param-count.js';
 export { buildGroundTruth, loadTableData, readGroundTruthRows, sampleTableArchitectures } from './ground-truth/build.js';
 export type { BuildGroundTruthOptions, BuildGroundTruthReport, GroundTruthRow, Shard } from './ground-truth/build.js';
+export { appendGroundTruthRow, listGroundTruthJobs, prepareGroundTruthJobs, trainGroundTruthJob } from './ground-truth/build.js';
+export type { GroundTruthJob, GroundTruthJobContext } from './ground-truth/build.js';
 export { DEFAULT_GROUND_TRUTH, groundTruthConfigSchema, parseGroundTruthConfig } from './ground-truth/config.js';
 export type { GroundTruthConfig } from './ground-truth/config.js';
 export { finishGroundTruth, loadGroundTruthTable, noiseCeilingOf, tableColumns } from './ground-truth/table.js';

@@ -2,16 +2,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { FileFormatError, InvalidArgumentError, rejectDangerousKeys } from '@lmreg/common';
+import {
+  buildGroundTruth,
+  DEFAULT_GROUND_TRUTH,
+  finishGroundTruth,
+  noiseCeilingOf,
+  parseGroundTruthConfig,
+  readGroundTruthRows,
+  type BackendRequest,
+  type GroundTruthConfig,
+  type Shard,
+} from '@lmreg/train';
 import { type Command, Option } from 'commander';
 
-import type { BackendRequest } from '@lmreg/train';
 import { readConfigFile } from '../config/search-config.js';
-import { buildGroundTruth, readGroundTruthRows, type Shard } from '@lmreg/train';
-import { DEFAULT_GROUND_TRUTH, parseGroundTruthConfig, type GroundTruthConfig } from '@lmreg/train';
-import { finishGroundTruth, noiseCeilingOf } from '@lmreg/train';
+import { redisOptionsOf } from '../queue/connection.js';
+import { createQueueProgressReporter } from '../queue/progress-line.js';
+import { buildGroundTruthOnQueue, QUEUE_ROWS_FILE } from '../queue/producer.js';
+import { shardFromEnv } from '../queue/shard-env.js';
 import { parseIntFlag, parseNumberFlag } from './arch-list.js';
-import { createProgressReporter } from './progress.js';
 import { chooseBackend } from './backend-line.js';
+import { createProgressReporter } from './progress.js';
 import type { CliIo } from './standalone-command.js';
 
 function parseShard(value: string): Shard {
@@ -42,7 +53,11 @@ function readTableConfig(dir: string): GroundTruthConfig {
   try {
     value = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (cause) {
-    throw new FileFormatError(file, `is not valid JSON (${(cause as Error).message}); restore it from the build's record (table.json holds a copy of the config) or rebuild the table in a new folder.`, { cause });
+    throw new FileFormatError(
+      file,
+      `is not valid JSON (${(cause as Error).message}); restore it from the build's record (table.json holds a copy of the config) or rebuild the table in a new folder.`,
+      { cause },
+    );
   }
   return parseGroundTruthConfig(rejectDangerousKeys(value, file), file);
 }
@@ -59,7 +74,7 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
   const gt = program.command('ground-truth').description('build a tabular benchmark of our own: architectures trained alone, 2+ seeds each');
 
   gt.command('build')
-    .description('train the table\'s jobs (architecture x seed); continues a build in --out with the same config')
+    .description("train the table's jobs (architecture x seed); continues a build in --out with the same config")
     .requiredOption('-o, --out <dir>', 'table folder (config.json, rows-*.jsonl; later table.csv)')
     .option('-c, --config <file>', 'JSON or YAML file with fields of the ground-truth config')
     .option('--space <name>', `search space (default ${DEFAULT_GROUND_TRUTH.space})`)
@@ -78,12 +93,19 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
     .option('--epochs <n>', 'training epochs', parseIntFlag)
     .option('--batch-size <n>', 'batch size', parseIntFlag)
     .option('--lr <x>', 'largest learning rate (cosine schedule)', parseNumberFlag)
-    .option('--shard <i/n>', 'this process trains every n-th job starting at the i-th (run n processes with 1/n .. n/n)', parseShard)
+    .option(
+      '--shard <i/n>',
+      'this process trains every n-th job starting at the i-th (run n processes with 1/n .. n/n); default from $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX/$LMREG_SHARD_COUNT',
+      parseShard,
+    )
+    .option('--queue <url>', 'train on `lmreg worker`s of this Redis queue (redis://host:port) instead of in this process; rows go to rows-queue.jsonl')
+    .option('--attempts <n>', 'with --queue: attempts per job before it fails (default 3)', parseIntFlag)
+    .option('--job-timeout <seconds>', 'with --queue: a worker stops a job running longer (default 3600)', parseIntFlag)
     .option('--limit <n>', 'stop after n newly trained jobs', parseIntFlag)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu', 'native']).default('auto'))
     .option('--threads <n>', 'threads of the native backend (default: all cores)', parseIntFlag)
     .option('-q, --quiet', 'no progress output')
-    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
+    .option('--verbose', "how the backend was chosen, and tfjs' own notices")
     .action(async (opts: Record<string, unknown>) => {
       const configFile = path.join(String(opts['out']), 'config.json');
       const base: Record<string, unknown> =
@@ -97,30 +119,83 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
         {
           ...base,
           ...defined({
-            space: opts['space'], dataset: opts['dataset'], dataDir: opts['dataDir'], archs: opts['archs'], seeds: opts['seeds'],
-            sampleSeed: opts['sampleSeed'], dataSeed: opts['dataSeed'], imageSize: opts['imageSize'], channels: opts['channels'],
-            cells: opts['cells'], trainSubset: opts['trainSubset'], validSubset: opts['validSubset'], testSubset: opts['testSubset'],
+            space: opts['space'],
+            dataset: opts['dataset'],
+            dataDir: opts['dataDir'],
+            archs: opts['archs'],
+            seeds: opts['seeds'],
+            sampleSeed: opts['sampleSeed'],
+            dataSeed: opts['dataSeed'],
+            imageSize: opts['imageSize'],
+            channels: opts['channels'],
+            cells: opts['cells'],
+            trainSubset: opts['trainSubset'],
+            validSubset: opts['validSubset'],
+            testSubset: opts['testSubset'],
           }),
           recipe,
         },
         typeof opts['config'] === 'string' ? `${opts['config']} + command-line flags` : 'command-line flags',
       );
       const quiet = opts['quiet'] === true;
-      const backend = await chooseBackend(opts['backend'] as BackendRequest, {
-        quiet, verbose: opts['verbose'] === true,
-        ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
-      }, io);
+      const out = String(opts['out']);
+      if (typeof opts['queue'] === 'string') {
+        if (opts['shard'] !== undefined || opts['limit'] !== undefined) {
+          throw new InvalidArgumentError('--queue shares the jobs among the workers: drop --shard and --limit (they are for builds in this process).');
+        }
+        redisOptionsOf(opts['queue']);
+        const reporter = createQueueProgressReporter({ quiet });
+        try {
+          const report = await buildGroundTruthOnQueue({
+            url: opts['queue'],
+            dir: path.resolve(out),
+            config,
+            version,
+            ...(opts['attempts'] === undefined ? {} : { attempts: opts['attempts'] as number }),
+            ...(opts['jobTimeout'] === undefined ? {} : { timeoutSeconds: opts['jobTimeout'] as number }),
+            onProgress: (p) => reporter.update(p),
+            onMessage: (m) => {
+              if (quiet) return;
+              reporter.stop();
+              io.err(`${m}\n`);
+            },
+          });
+          reporter.stop();
+          io.out(
+            `wrote ${report.written} rows to ${path.join(out, QUEUE_ROWS_FILE)}; ${report.jobs - report.missing}/${report.jobs} done; finish with: lmreg ground-truth finish --out ${out}\n`,
+          );
+        } finally {
+          reporter.stop();
+        }
+        return;
+      }
+      const fromEnv = opts['shard'] === undefined ? shardFromEnv() : undefined;
+      if (fromEnv !== undefined && !quiet) io.err(`shard ${fromEnv.shard.index + 1}/${fromEnv.shard.count} from ${fromEnv.source}\n`);
+      const shard = (opts['shard'] as Shard | undefined) ?? fromEnv?.shard;
+      const backend = await chooseBackend(
+        opts['backend'] as BackendRequest,
+        {
+          quiet,
+          verbose: opts['verbose'] === true,
+          ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
+        },
+        io,
+      );
       const progress = createProgressReporter({ quiet });
       try {
         const report = await buildGroundTruth({
-          dir: path.resolve(String(opts['out'])), config, backendName: backend.name,
-          ...(opts['shard'] === undefined ? {} : { shard: opts['shard'] as Shard }),
+          dir: path.resolve(out),
+          config,
+          backendName: backend.name,
+          ...(shard === undefined ? {} : { shard }),
           ...(opts['limit'] === undefined ? {} : { limit: opts['limit'] as number }),
           onProgress: (p) => progress.update({ phase: 'standalone', ...p }),
           onMessage: (m) => (quiet ? undefined : io.err(`${m}\n`)),
         });
         progress.stop();
-        io.out(`trained ${report.trained} jobs; ${report.jobs - report.missing}/${report.jobs} done${report.missing === 0 ? `; finish with: lmreg ground-truth finish --out ${String(opts['out'])}` : ''}\n`);
+        io.out(
+          `trained ${report.trained} jobs; ${report.jobs - report.missing}/${report.jobs} done${report.missing === 0 ? `; finish with: lmreg ground-truth finish --out ${out}` : ''}\n`,
+        );
       } finally {
         progress.stop();
       }
@@ -135,11 +210,18 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
       const rows = readGroundTruthRows(opts.out);
       const ceiling = noiseCeilingOf(rows, config.seeds);
       const seconds = rows.reduce((s, r) => s + r.seconds, 0);
-      const status = { jobs: config.archs * config.seeds.length, done: new Set(rows.map((r) => `${r.key}#${r.seed}`)).size, meanSeconds: seconds / Math.max(1, rows.length), noiseCeiling: ceiling };
+      const status = {
+        jobs: config.archs * config.seeds.length,
+        done: new Set(rows.map((r) => `${r.key}#${r.seed}`)).size,
+        meanSeconds: seconds / Math.max(1, rows.length),
+        noiseCeiling: ceiling,
+      };
       if (opts.json === true) io.out(JSON.stringify(status, null, 2) + '\n');
       else {
         io.out(`${status.done}/${status.jobs} jobs done, ${status.meanSeconds.toFixed(1)} s per job\n`);
-        io.out(`noise ceiling on ${ceiling.n} complete pairs: S-KdT ${ceiling.skdt.toFixed(3)}, Kendall tau ${ceiling.kendallTau.toFixed(3)}, Spearman ${ceiling.spearman.toFixed(3)}, mean |seed difference| ${ceiling.meanAbsDiff.toFixed(2)} points\n`);
+        io.out(
+          `noise ceiling on ${ceiling.n} complete pairs: S-KdT ${ceiling.skdt.toFixed(3)}, Kendall tau ${ceiling.kendallTau.toFixed(3)}, Spearman ${ceiling.spearman.toFixed(3)}, mean |seed difference| ${ceiling.meanAbsDiff.toFixed(2)} points\n`,
+        );
       }
     });
 
@@ -150,7 +232,9 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
     .action((opts: { out: string; command: string }) => {
       const meta = finishGroundTruth(opts.out, { command: opts.command, version });
       const c = meta.noiseCeiling;
-      io.out(`${path.join(opts.out, 'table.csv')}: ${meta.rows} architectures; noise ceiling S-KdT ${c.skdt.toFixed(3)} (Kendall tau ${c.kendallTau.toFixed(3)}, Spearman ${c.spearman.toFixed(3)})\n`);
+      io.out(
+        `${path.join(opts.out, 'table.csv')}: ${meta.rows} architectures; noise ceiling S-KdT ${c.skdt.toFixed(3)} (Kendall tau ${c.kendallTau.toFixed(3)}, Spearman ${c.spearman.toFixed(3)})\n`,
+      );
     });
   return gt;
 }

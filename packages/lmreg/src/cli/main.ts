@@ -3,9 +3,10 @@ import path from 'node:path';
 
 import { InvalidArgumentError, isLmregError } from '@lmreg/common';
 import { getSpace, listSpaces } from '@lmreg/spaces';
-import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 
 import { paramCountOf, type BackendRequest } from '@lmreg/train';
+
 import { addSchemaFlags, flagValues } from '../config/schema-flags.js';
 import { readConfigFile, resolveSearchConfig, searchConfigSchema, type SearchConfig } from '../config/search-config.js';
 import { addReportCommand } from '../report/report-command.js';
@@ -16,6 +17,7 @@ import { chooseBackend } from './backend-line.js';
 import { createProgressReporter } from './progress.js';
 import { addStandaloneCommand } from './standalone-command.js';
 import { formatSearchSummary } from './summary.js';
+import { addWorkerCommand } from './worker-command.js';
 
 const VERSION = '0.1.0';
 
@@ -28,12 +30,6 @@ function defaultRunDir(): string {
 function int(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) throw new CommanderArgumentError(`expected an integer, got '${value}'.`);
-  return n;
-}
-
-function num(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new CommanderArgumentError(`expected a number, got '${value}'.`);
   return n;
 }
 
@@ -58,7 +54,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('--restart', 'discard the run in --out (its own files) and start again')
     .option('--json', 'print result.json instead of the table')
     .option('-q, --quiet', 'no progress output')
-    .option('--verbose', 'how the backend was chosen, and tfjs\' own notices')
+    .option('--verbose', "how the backend was chosen, and tfjs' own notices")
     .action(async (opts: Record<string, unknown>) => {
       const flags = flagValues(searchFlags, opts);
       if (opts['resume'] === true && typeof opts['out'] !== 'string') {
@@ -73,10 +69,15 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
       ];
       const config: SearchConfig = resolveSearchConfig(layers);
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await chooseBackend(config.backend as BackendRequest, {
-        quiet, verbose: opts['verbose'] === true,
-        ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
-      }, io);
+      await chooseBackend(
+        config.backend as BackendRequest,
+        {
+          quiet,
+          verbose: opts['verbose'] === true,
+          ...(opts['threads'] === undefined ? {} : { threads: opts['threads'] as number }),
+        },
+        io,
+      );
       const { runSearch } = await import('../search/run-search.js');
       const progress = createProgressReporter({ quiet });
       const outDir = path.resolve(typeof opts['out'] === 'string' ? opts['out'] : defaultRunDir());
@@ -89,7 +90,10 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
       process.once('SIGINT', onInterrupt);
       try {
         const result = await runSearch({
-          config, outDir, resume: opts['resume'] === true, restart: opts['restart'] === true,
+          config,
+          outDir,
+          resume: opts['resume'] === true,
+          restart: opts['restart'] === true,
           onProgress: (p) => progress.update(p),
           onMessage: (m) => (quiet ? undefined : io.err(`${m}\n`)),
         });
@@ -111,12 +115,14 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
         return { name, size: s.size.toString(), encodingLength: s.encodingLength, enumerable: s.enumerate !== undefined };
       });
       if (opts.json === true) io.out(JSON.stringify(rows, null, 2) + '\n');
-      else for (const r of rows) io.out(`${r.name.padEnd(18)} ${r.size.padStart(28)} architectures, encoding length ${r.encodingLength}${r.enumerable ? ', enumerable' : ''}\n`);
+      else
+        for (const r of rows)
+          io.out(`${r.name.padEnd(18)} ${r.size.padStart(28)} architectures, encoding length ${r.encodingLength}${r.enumerable ? ', enumerable' : ''}\n`);
     });
 
   program
     .command('params')
-    .description('parameter count of an architecture (given in the space\'s string format)')
+    .description("parameter count of an architecture (given in the space's string format)")
     .requiredOption('--space <name>', 'nb201, nb101 or darts')
     .requiredOption('--arch <string>', 'architecture string (NB201 cell string, NB101 JSON spec, DARTS Genotype(...)); @file reads it from a file')
     .option('--classes <n>', 'output classes', int)
@@ -135,6 +141,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
   addGroundTruthCommand(program, io, VERSION);
   addTableSearchCommand(program, io);
   addReportCommand(program, io);
+  addWorkerCommand(program, io, VERSION);
 
   return program;
 }

@@ -11,6 +11,7 @@ import { selectRows, takeSubset } from '../data/split.js';
 import type { DatasetSplit } from '../data/types.js';
 import { getNetworkBuilder } from '../model/registry.js';
 import { RunDir } from '../run/run-dir.js';
+import type { LabelledBatch } from '../model/train-step.js';
 import { disposeBatches, makeEvalBatches, seedFor, trainStandalone, type NetworkShape } from '../standalone/standalone.js';
 import type { GroundTruthConfig } from './config.js';
 
@@ -36,14 +37,18 @@ export interface GroundTruthRow {
 /** The architectures of a table: `config.archs` uniform samples distinct under `space.key`, in order. */
 export function sampleTableArchitectures<A>(space: SearchSpace<A>, count: number, seed: number): A[] {
   if (space.size < BigInt(count)) {
-    throw new InvalidArgumentError(`the space '${space.name}' has only ${space.size} architectures; a table of ${count} distinct ones is impossible. Lower --archs.`);
+    throw new InvalidArgumentError(
+      `the space '${space.name}' has only ${space.size} architectures; a table of ${count} distinct ones is impossible. Lower --archs.`,
+    );
   }
   const rng = createRng(seed);
   const out: A[] = [];
   const seen = new Set<string>();
   for (let tries = 0; out.length < count; tries++) {
     if (tries > count * 1000) {
-      throw new InvalidArgumentError(`could not draw ${count} distinct architectures of '${space.name}' (got ${out.length} after ${tries} samples). Lower --archs.`);
+      throw new InvalidArgumentError(
+        `could not draw ${count} distinct architectures of '${space.name}' (got ${out.length} after ${tries} samples). Lower --archs.`,
+      );
     }
     const a = space.sample(rng);
     const k = space.key(a);
@@ -55,7 +60,9 @@ export function sampleTableArchitectures<A>(space: SearchSpace<A>, count: number
 }
 
 /** The training, validation and test data of a table, fixed by `dataSeed`. */
-export async function loadTableData(config: GroundTruthConfig): Promise<{ train: DatasetSplit; valid: DatasetSplit; test: DatasetSplit; shape: NetworkShape; source: string }> {
+export async function loadTableData(
+  config: GroundTruthConfig,
+): Promise<{ train: DatasetSplit; valid: DatasetSplit; test: DatasetSplit; shape: NetworkShape; source: string }> {
   const dataset = await loadDataset(config.dataset, {
     ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
     resize: { height: config.imageSize, width: config.imageSize },
@@ -84,7 +91,10 @@ export async function loadTableData(config: GroundTruthConfig): Promise<{ train:
 export function readGroundTruthRows(dir: string): GroundTruthRow[] {
   if (!fs.existsSync(dir)) return [];
   const rows: GroundTruthRow[] = [];
-  for (const f of fs.readdirSync(dir).filter((n) => /^rows-.*\.jsonl$/.test(n)).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((n) => /^rows-.*\.jsonl$/.test(n))
+    .sort()) {
     for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       try {
@@ -132,6 +142,125 @@ export interface BuildGroundTruthReport {
   readonly missing: number;
 }
 
+/** One job of a table: architecture `index` of its sample, trained with `seed`. */
+export interface GroundTruthJob<A = unknown> {
+  readonly index: number;
+  readonly arch: A;
+  /** `space.key(arch)`. */
+  readonly key: string;
+  readonly seed: number;
+}
+
+/** Every job of a table in build order (all seeds of architecture 0, then of 1, ...). */
+export function listGroundTruthJobs(config: GroundTruthConfig): GroundTruthJob[] {
+  const space = getSpace(config.space) as SearchSpace<unknown>;
+  const archs = sampleTableArchitectures(space, config.archs, config.sampleSeed);
+  return archs.flatMap((arch, index) => config.seeds.map((seed) => ({ arch, index, seed, key: space.key(arch) })));
+}
+
+/**
+ * What the jobs of one table share: its data (loaded once) and its evaluation batches (tensors).
+ * Made by {@link prepareGroundTruthJobs}; the caller calls `dispose()` when done.
+ */
+export interface GroundTruthJobContext {
+  readonly config: GroundTruthConfig;
+  readonly space: SearchSpace<unknown>;
+  /** Where the data set was read from. */
+  readonly source: string;
+  readonly sizes: { readonly train: number; readonly valid: number; readonly test: number };
+  /** Frees the evaluation batches. */
+  dispose(): void;
+}
+
+interface ContextInternals extends GroundTruthJobContext {
+  readonly data: Awaited<ReturnType<typeof loadTableData>>;
+  readonly testBatches: LabelledBatch[];
+  readonly validBatches: LabelledBatch[];
+}
+
+/**
+ * Loads a table's data and makes its evaluation batches, for {@link trainGroundTruthJob}. Throws
+ * the data set's own error (e.g. `FileFormatError`) when the data is missing on this machine.
+ */
+export async function prepareGroundTruthJobs(config: GroundTruthConfig): Promise<GroundTruthJobContext> {
+  const space = getSpace(config.space) as SearchSpace<unknown>;
+  getNetworkBuilder(space.name);
+  const data = await loadTableData(config);
+  const testBatches = makeEvalBatches(data.test, 500);
+  const validBatches = makeEvalBatches(data.valid, 500);
+  const context: ContextInternals = {
+    config,
+    space,
+    data,
+    testBatches,
+    validBatches,
+    source: data.source,
+    sizes: { train: data.train.n, valid: data.valid.n, test: data.test.n },
+    dispose: () => {
+      disposeBatches(testBatches);
+      disposeBatches(validBatches);
+    },
+  };
+  return context;
+}
+
+/**
+ * Trains ONE job of a table (its architecture alone, with its seed) and returns its row: the same
+ * row whichever process or machine trains it (the network's seed comes from `seed` and the key).
+ * `arch` may be the architecture or its `space.format` string. Leaks no tensors.
+ */
+export function trainGroundTruthJob(
+  context: GroundTruthJobContext,
+  job: { readonly index: number; readonly arch: unknown; readonly seed: number },
+  options: { readonly backendName?: string; readonly onStep?: (done: number, total: number) => void } = {},
+): GroundTruthRow {
+  const { config, space, data, testBatches, validBatches } = context as ContextInternals;
+  const arch = typeof job.arch === 'string' ? space.parse(job.arch) : job.arch;
+  const key = space.key(arch);
+  const r = trainStandalone({
+    space,
+    arch,
+    shape: data.shape,
+    recipe: config.recipe,
+    train: data.train,
+    evalBatches: testBatches,
+    validBatches,
+    augment: config.augment ? defaultAugmentation(config.dataset) : false,
+    seed: seedFor(job.seed, key),
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+  });
+  return {
+    index: job.index,
+    arch: r.arch,
+    key: r.key,
+    seed: job.seed,
+    testAccuracy: r.accuracy,
+    validAccuracy: r.validAccuracy ?? NaN,
+    testLoss: r.loss,
+    params: r.params,
+    seconds: r.seconds,
+    backend: options.backendName ?? tf.getBackend(),
+  };
+}
+
+/**
+ * Appends one row to a `rows-*.jsonl` file and fsyncs it. A process killed mid-write leaves a torn
+ * last line: the next append starts on a fresh line, so that line stays the only casualty (and
+ * {@link readGroundTruthRows} skips it).
+ */
+export function appendGroundTruthRow(file: string, row: GroundTruthRow): void {
+  const fd = fs.openSync(file, 'a+');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const last = Buffer.alloc(1);
+    const torn = size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
+    fs.writeSync(fd, (torn ? '\n' : '') + JSON.stringify(row) + '\n');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Builds (or continues) a ground-truth table in `dir`: every sampled architecture trained alone
  * once per seed with one recipe, each result appended to `rows-<shard>.jsonl` as soon as it is
@@ -149,53 +278,36 @@ export async function buildGroundTruth(options: BuildGroundTruthOptions): Promis
   }
   // Shards (--shard i/n) share the folder on purpose: no folder lock (rows go to one file per shard).
   RunDir.open(dir, config, { resume: fs.existsSync(path.join(dir, 'config.json')), lock: false });
-  const space = getSpace(config.space) as SearchSpace<unknown>;
-  getNetworkBuilder(space.name);
-  const archs = sampleTableArchitectures(space, config.archs, config.sampleSeed);
-  const jobs = archs.flatMap((arch, index) => config.seeds.map((seed) => ({ arch, index, seed, key: space.key(arch) })));
+  getNetworkBuilder(config.space);
+  const jobs = listGroundTruthJobs(config);
   const doneKeys = (): Set<string> => new Set(readGroundTruthRows(dir).map((r) => `${r.key}#${r.seed}`));
   const done = doneKeys();
   const mine = jobs.filter((j, i) => i % shard.count === shard.index && !done.has(`${j.key}#${j.seed}`));
   const todo = options.limit === undefined ? mine : mine.slice(0, options.limit);
-  say(`ground truth: ${jobs.length} jobs (${archs.length} architectures x ${config.seeds.length} seeds), ${done.size} done, ${todo.length} to train in this process (shard ${shard.index + 1}/${shard.count})`);
+  say(
+    `ground truth: ${jobs.length} jobs (${config.archs} architectures x ${config.seeds.length} seeds), ${done.size} done, ${todo.length} to train in this process (shard ${shard.index + 1}/${shard.count})`,
+  );
   if (todo.length === 0) {
     return { jobs: jobs.length, before: done.size, trained: 0, missing: jobs.length - done.size };
   }
-  const data = await loadTableData(config);
-  say(`data: ${config.dataset} from ${data.source}: ${data.train.n} train, ${data.valid.n} validation, ${data.test.n} test images at ${config.imageSize}x${config.imageSize}`);
-  const augment = config.augment ? defaultAugmentation(config.dataset) : false;
-  const testBatches = makeEvalBatches(data.test, 500);
-  const validBatches = makeEvalBatches(data.valid, 500);
+  const context = await prepareGroundTruthJobs(config);
+  say(
+    `data: ${config.dataset} from ${context.source}: ${context.sizes.train} train, ${context.sizes.valid} validation, ${context.sizes.test} test images at ${config.imageSize}x${config.imageSize}`,
+  );
   const rowsFile = path.join(dir, shard.count === 1 ? 'rows-all.jsonl' : `rows-${shard.index + 1}of${shard.count}.jsonl`);
   let trained = 0;
   try {
     for (const [n, job] of todo.entries()) {
-      const label = `arch ${job.index + 1}/${archs.length} seed ${job.seed} (${n + 1}/${todo.length})`;
-      const r = trainStandalone({
-        space, arch: job.arch, shape: data.shape, recipe: config.recipe, train: data.train, evalBatches: testBatches, validBatches,
-        augment, seed: seedFor(job.seed, job.key),
+      const label = `arch ${job.index + 1}/${config.archs} seed ${job.seed} (${n + 1}/${todo.length})`;
+      const row = trainGroundTruthJob(context, job, {
+        ...(options.backendName === undefined ? {} : { backendName: options.backendName }),
         onStep: (d, t) => options.onProgress?.({ label, done: d, total: t }),
       });
-      const row: GroundTruthRow = {
-        index: job.index, arch: r.arch, key: r.key, seed: job.seed, testAccuracy: r.accuracy, validAccuracy: r.validAccuracy ?? NaN,
-        testLoss: r.loss, params: r.params, seconds: r.seconds, backend: options.backendName ?? tf.getBackend(),
-      };
-      const fd = fs.openSync(rowsFile, 'a+');
-      try {
-        // A process killed mid-write leaves a torn last line: start on a fresh line so it stays the only casualty.
-        const size = fs.fstatSync(fd).size;
-        const last = Buffer.alloc(1);
-        const torn = size > 0 && fs.readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
-        fs.writeSync(fd, (torn ? '\n' : '') + JSON.stringify(row) + '\n');
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
+      appendGroundTruthRow(rowsFile, row);
       trained++;
     }
   } finally {
-    disposeBatches(testBatches);
-    disposeBatches(validBatches);
+    context.dispose();
   }
   const after = doneKeys().size;
   return { jobs: jobs.length, before: done.size, trained, missing: jobs.length - after };

@@ -7,7 +7,12 @@ import { getNetworkBuilder, listNetworkBuilders, registerNetworkBuilder } from '
 describe('network builder registry', () => {
   it('has nb201 built in and refuses unknown names', () => {
     expect(listNetworkBuilders()).toContain('nb201');
-    expect(getNetworkBuilder('nb201')).toBe(nb201NetworkBuilder);
+    const nb201 = getNetworkBuilder('nb201');
+    expect(nb201.createSupernet).toBe(nb201NetworkBuilder.createSupernet);
+    expect(nb201.createNetwork).toBe(nb201NetworkBuilder.createNetwork);
+    // The built-in NB201 builder has the weighted forward GDAS needs; the others do not.
+    expect(typeof nb201.weightedForward).toBe('function');
+    expect(getNetworkBuilder('nb101').weightedForward).toBeUndefined();
     expect(() => getNetworkBuilder('nb999')).toThrow(NotRegisteredError);
     expect(() => getNetworkBuilder('nb999')).toThrow(/nb201/);
   });

@@ -1,0 +1,329 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { buildGroundTruth, listGroundTruthJobs, readGroundTruthRows, selectBackend, type GroundTruthConfig } from '@lmreg/train';
+import { getSpace, type Nb201Arch } from '@lmreg/spaces';
+import { TINY_GROUND_TRUTH as TINY } from '@lmreg/train/testing';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { checkRedis, redisOptionsOf } from './connection.js';
+import { jobIdOf, NOOP_NOTE, QUEUE_NAME, recipeHashOf } from './job.js';
+import { QUEUE_ROWS_FILE } from './producer.js';
+
+// The queue end to end: a real Redis on a free loopback port, real `lmreg worker` and
+// `lmreg ground-truth build --queue` processes (dist/cli.js, built before tests by turbo), cpu backend.
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const VERSION = '0.1.0';
+const nb201 = getSpace<Nb201Arch>('nb201');
+let root = '';
+let url = '';
+let port = 0;
+let redis: ChildProcess | undefined;
+let queue: Queue;
+const children = new Set<ChildProcess>();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const p = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(p));
+    });
+  });
+}
+
+async function startRedis(): Promise<void> {
+  redis = spawn(
+    '/usr/bin/redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', path.join(root, 'redis')],
+    { stdio: 'ignore' },
+  );
+  for (let i = 0; ; i++) {
+    try {
+      await checkRedis(url, 500);
+      return;
+    } catch (error) {
+      if (i > 100) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function stopRedis(): Promise<void> {
+  const r = redis;
+  if (r === undefined || r.exitCode !== null) return;
+  await new Promise((resolve) => {
+    r.once('exit', resolve);
+    r.kill('SIGTERM');
+  });
+}
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly done: Promise<{ code: number | null; out: string; err: string }>;
+  err(): string;
+}
+
+function lmreg(args: readonly string[]): Run {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => void (err += d.toString()));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.once('close', (code) => {
+      children.delete(child);
+      resolve({ code, out, err });
+    }),
+  );
+  return { child, done, err: () => err };
+}
+
+const FAST_LOCKS = ['--lock-duration', '2000', '--stalled-interval', '1000'];
+
+/** Starts a worker and waits until its trainer is ready. */
+async function worker(extra: readonly string[] = []): Promise<Run> {
+  const w = lmreg(['worker', '--queue', url, '--backend', 'cpu', ...FAST_LOCKS, ...extra]);
+  await until(() => /trainers ready/.test(w.err()) || w.child.exitCode !== null, 60_000);
+  return w;
+}
+
+async function until(ok: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function producer(dir: string, config: GroundTruthConfig, extra: readonly string[] = []): Run {
+  const file = path.join(root, `config-${path.basename(dir)}.json`);
+  fs.writeFileSync(file, JSON.stringify(config));
+  return lmreg(['ground-truth', 'build', '--out', dir, '-c', file, '--queue', url, ...extra]);
+}
+
+function rowLines(dir: string): string[] {
+  return fs
+    .readFileSync(path.join(dir, QUEUE_ROWS_FILE), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+}
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-queue-'));
+  fs.mkdirSync(path.join(root, 'redis'));
+  port = await freePort();
+  url = `redis://127.0.0.1:${port}`;
+  await startRedis();
+  queue = new Queue(QUEUE_NAME, { connection: redisOptionsOf(url) });
+}, 30_000);
+
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await queue.close();
+  await stopRedis();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('lmreg worker: clear errors, no job lost', () => {
+  it('no Redis at the URL; a job of another version is returned; a dataset missing fails the attempt, not the job', async () => {
+    const none = await lmreg(['worker', '--queue', `redis://127.0.0.1:${await freePort()}`]).done;
+    expect(none.code).toBe(2);
+    expect(none.err.trim().split('\n')).toHaveLength(1);
+    expect(none.err).toMatch(/^lmreg: no Redis answers at redis:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED.*Start one there/);
+
+    const foreign = await queue.add('noop', { kind: 'noop', version: '9.9.9', note: NOOP_NOTE }, { jobId: 'test-foreign-version' });
+    const mismatch = await (await worker()).done;
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.err.split('\n').filter((l) => l.startsWith('lmreg:'))).toEqual([
+      expect.stringMatching(
+        /^lmreg: job test-foreign-version was enqueued by lmreg 9\.9\.9 but this worker is lmreg 0\.1\.0\. Install lmreg 9\.9\.9 .* the job went back to the queue\.$/,
+      ),
+    ]);
+    expect(await foreign.getState()).toBe('waiting');
+    await foreign.remove();
+
+    const config: GroundTruthConfig = { ...TINY, dataset: 'fashion-mnist', dataDir: path.join(root, 'no-such-data'), archs: 1, seeds: [0] };
+    const [job] = listGroundTruthJobs(config);
+    const hash = recipeHashOf(config);
+    const id = jobIdOf(hash, job!.key, 0);
+    await queue.add(
+      'ground-truth',
+      {
+        kind: 'ground-truth',
+        version: VERSION,
+        recipeHash: hash,
+        index: 0,
+        arch: nb201.format(job!.arch as Nb201Arch),
+        key: job!.key,
+        seed: 0,
+        config,
+        timeoutSeconds: 60,
+      },
+      { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 60_000 } },
+    );
+    const missing = await (await worker()).done;
+    expect(missing.code).toBe(2);
+    expect(missing.err.split('\n').filter((l) => l.startsWith('lmreg:'))).toEqual([
+      expect.stringMatching(/^lmreg: this worker \(.*\) cannot read the data of job gt\..*no-such-data.*start the worker with --data-dir/),
+    ]);
+    const after = (await queue.getJob(id))!;
+    expect(await after.getState()).toBe('delayed'); // retried later (here or elsewhere), not lost
+    expect(after.attemptsMade).toBe(1);
+    expect(after.failedReason).toMatch(/cannot read the data/);
+    await after.remove();
+  }, 90_000);
+  it('Ctrl-C stops a training and returns its job to the queue at once', async () => {
+    const config: GroundTruthConfig = { ...TINY, archs: 1, seeds: [0], sampleSeed: 404, recipe: { ...TINY.recipe, epochs: 200 } };
+    const [job] = listGroundTruthJobs(config);
+    const hash = recipeHashOf(config);
+    const id = jobIdOf(hash, job!.key, 0);
+    const w = await worker();
+    await queue.add(
+      'ground-truth',
+      {
+        kind: 'ground-truth',
+        version: VERSION,
+        recipeHash: hash,
+        index: 0,
+        arch: nb201.format(job!.arch as Nb201Arch),
+        key: job!.key,
+        seed: 0,
+        config,
+        timeoutSeconds: 600,
+      },
+      { jobId: id, attempts: 3 },
+    );
+    await until(async () => typeof (await queue.getJob(id))?.progress === 'object', 60_000);
+    w.child.kill('SIGINT');
+    const r = await w.done;
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe('worker stopped: 0 jobs done, 0 attempts failed, 1 returned to the queue\n');
+    const back = (await queue.getJob(id))!;
+    expect(await back.getState()).toBe('waiting');
+    expect(back.attemptsMade).toBe(0); // returning is not a failed attempt
+    await back.remove();
+  }, 90_000);
+});
+
+describe('ground-truth build --queue', () => {
+  it('3 workers build the same rows as the local build; a job that throws is retried, then reported by name; SIGTERM stops workers cleanly', async () => {
+    const workers = await Promise.all([worker(), worker(), worker()]);
+    const config: GroundTruthConfig = { ...TINY, archs: 6, sampleSeed: 101 };
+    const dir = path.join(root, 'same');
+    const build = producer(dir, config);
+    // The reference: the local build in this process, on the same cpu backend.
+    await selectBackend('cpu');
+    const localDir = path.join(root, 'local');
+    expect(await buildGroundTruth({ dir: localDir, config })).toMatchObject({ jobs: 12, trained: 12, missing: 0 });
+    const result = await build.done;
+    expect(result.err).toMatch(/12 jobs .*12 enqueued, 0 on the queue already/);
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toMatch(/wrote 12 rows to .*rows-queue\.jsonl; 12\/12 done; finish with: lmreg ground-truth finish --out /);
+    expect(rowLines(dir)).toHaveLength(12);
+    const same = (r: {
+      index: number;
+      arch: string;
+      key: string;
+      seed: number;
+      testAccuracy: number;
+      validAccuracy: number;
+      testLoss: number;
+      params: number;
+    }): unknown[] => [r.key, r.seed, r.index, r.arch, r.testAccuracy, r.validAccuracy, r.testLoss, r.params];
+    const byKey = (rows: ReturnType<typeof readGroundTruthRows>): unknown[] =>
+      rows.map(same).sort((a, b) => String(a[0]).localeCompare(String(b[0])) || Number(a[1]) - Number(b[1]));
+    expect(byKey(readGroundTruthRows(dir))).toEqual(byKey(readGroundTruthRows(localDir)));
+    expect(new Set(readGroundTruthRows(dir).map((r) => r.backend))).toEqual(new Set(['cpu']));
+    // More than one worker took part.
+    const hosts = new Set(
+      (await queue.getJobs(['completed']))
+        .filter((j) => j.id?.startsWith(`gt.${recipeHashOf(config)}`))
+        .map((j) => (j.returnvalue as { worker: { pid: number } }).worker.pid),
+    );
+    expect(hosts.size).toBeGreaterThan(1);
+
+    // A job that throws: its architecture string is damaged on the queue (as by a bad producer).
+    const bad: GroundTruthConfig = { ...TINY, archs: 2, seeds: [0], sampleSeed: 202 };
+    const jobs = listGroundTruthJobs(bad);
+    const hash = recipeHashOf(bad);
+    await queue.add(
+      'ground-truth',
+      {
+        kind: 'ground-truth',
+        version: VERSION,
+        recipeHash: hash,
+        index: 1,
+        arch: '|no_such_op~0|',
+        key: jobs[1]!.key,
+        seed: 0,
+        config: bad,
+        timeoutSeconds: 60,
+      },
+      { jobId: jobIdOf(hash, jobs[1]!.key, 0), attempts: 2, backoff: { type: 'fixed', delay: 100 } },
+    );
+    const failed = await producer(path.join(root, 'bad'), bad, ['--attempts', '2']).done;
+    expect(failed.code, failed.err).toBe(2);
+    expect(failed.err).toMatch(
+      /^lmreg: 1 of 2 jobs failed after 2 attempts: arch 2\/2 seed 0 \(job gt\.[0-9a-f.]+\): .*no_such_op.*run the same command again: it retries the failed jobs\.$/m,
+    );
+    expect(rowLines(path.join(root, 'bad'))).toHaveLength(1);
+    const throwing = (await queue.getJob(jobIdOf(hash, jobs[1]!.key, 0)))!;
+    expect(await throwing.getState()).toBe('failed');
+    expect(throwing.attemptsMade).toBeGreaterThanOrEqual(2);
+
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const w of workers) {
+      const r = await w.done;
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^worker stopped: \d+ jobs done, \d+ attempts failed, 0 returned to the queue$/m);
+    }
+  }, 150_000);
+});
+
+describe('faults: no row lost, none duplicated', () => {
+  it('a worker SIGKILLed mid-job, the producer SIGKILLed and Redis restarted (AOF) mid-build', async () => {
+    const config: GroundTruthConfig = { ...TINY, archs: 2, sampleSeed: 303, recipe: { ...TINY.recipe, epochs: 8 } };
+    const hash = recipeHashOf(config);
+    const dir = path.join(root, 'faults');
+    const first = await worker();
+    const p1 = producer(dir, config);
+    // Kill the worker while it trains (its job has reported progress), and the producer with it.
+    let victim = '';
+    await until(async () => {
+      const active = (await queue.getActive()).filter((j) => j.id?.startsWith(`gt.${hash}`) && typeof j.progress === 'object');
+      victim = active[0]?.id ?? '';
+      return victim !== '';
+    }, 60_000);
+    first.child.kill('SIGKILL');
+    p1.child.kill('SIGKILL');
+    expect((await first.done).code).toBeNull();
+    await p1.done;
+    // Redis goes down and comes back with its append-only file: the jobs are still there.
+    await stopRedis();
+    await startRedis();
+    expect(await (await queue.getJob(victim))!.getState()).toBe('active'); // still locked by the dead worker, until its lock expires
+
+    const rest = await Promise.all([worker(), worker()]);
+    const p2 = await producer(dir, config).done;
+    expect(p2.code, p2.err).toBe(0);
+    expect(p2.err).toMatch(/4 jobs .*: 0 enqueued, \d on the queue already/); // nothing enqueued twice
+    const lines = rowLines(dir);
+    expect(lines).toHaveLength(4);
+    expect(new Set(readGroundTruthRows(dir).map((r) => `${r.key}#${r.seed}`)).size).toBe(4);
+    const killed = (await queue.getJob(victim))!;
+    expect(await killed.getState()).toBe('completed');
+    expect(killed.stalledCounter).toBeGreaterThanOrEqual(1); // given back by the stalled check, then trained elsewhere
+    const ours = (await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).filter((j) => j.id?.startsWith(`gt.${hash}`));
+    expect(ours).toHaveLength(4);
+    for (const w of rest) w.child.kill('SIGTERM');
+    for (const w of rest) expect((await w.done).code).toBe(0);
+  }, 150_000);
+});
