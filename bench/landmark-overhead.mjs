@@ -3,7 +3,7 @@
 // hinge loss, lambda 1) divided by the time of a plain step (one random path, cross-entropy).
 // wasm backend with lmreg's training kernels, NB201 C=8 N=1, batch 64, 32x32x3. Plain and landmark
 // steps alternate so machine noise hits both alike; medians are reported.
-// Needs packages/train/dist (npx turbo run build --filter=@lmreg/train...).
+// Needs packages/train/dist (npx turbo run build --filter=@lmreg/train...); BENCH_BACKEND=native|cpu|wasm picks the backend.
 // Run:  node bench/landmark-overhead.mjs          (prints one JSON line)
 //       BENCH_STEPS=10 node bench/landmark-overhead.mjs
 import { pathToFileURL, fileURLToPath } from 'node:url';
