@@ -8,6 +8,4 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: true,
-  // tfjs-core ships its gradient registrations only as extension-less ESM files: bundle them.
-  noExternal: [/@tensorflow\/tfjs-core\/dist\/register_all_gradients/],
 });

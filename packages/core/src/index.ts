@@ -1,4 +1,4 @@
-export { ensureGradients } from './tf/ensure-gradients.js';
+export { ensureGradients } from '@lmreg/common/tf';
 
 export type { PairLossKind, PairRankingLossOptions, RankingLossOptions, RankingPair, RankingReduction } from './loss/ranking-loss.js';
 export { landmarkRankingLoss, pairRankingLoss, rankingPairs, sampledRankingLoss, samplePairs } from './loss/ranking-loss.js';

@@ -4,7 +4,8 @@ import { fc, test } from '@fast-check/vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { ensureGradients } from '../tf/ensure-gradients.js';
+import { ensureGradients } from '@lmreg/common/tf';
+
 import { landmarkRankingLoss, pairRankingLoss, rankingPairs, type RankingLossOptions, sampledRankingLoss, samplePairs } from './ranking-loss.js';
 
 let before = 0;

@@ -5,9 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { ensureGradients } from '@lmreg/common/tf';
+
 import { pairRankingLoss, samplePairs } from '../loss/ranking-loss.js';
 import { createLambdaSchedule } from '../schedule/lambda-schedule.js';
-import { ensureGradients } from '../tf/ensure-gradients.js';
 import { createLandmarkTerm, restoreLandmarkTerm } from './landmark-term.js';
 
 const nb201 = getSpace<Nb201Arch>('nb201');

@@ -1,5 +1,5 @@
 import { createRng, createRngFromState, InvalidArgumentError, type Rng } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
+import { ensureGradients } from '@lmreg/common/tf';
 import type { SearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 

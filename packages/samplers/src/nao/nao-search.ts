@@ -1,5 +1,5 @@
 import { InvalidArchitectureError, type Rng } from '@lmreg/common';
-import { ensureGradients } from '@lmreg/core';
+import { ensureGradients } from '@lmreg/common/tf';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { TfjsBackendError } from '../sampler/errors.js';
