@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -98,5 +100,20 @@ describe('what a newcomer meets', () => {
     const differs = await cli(['search', '-o', out, '--resume', '--seed', '9', '-q']);
     expect(differs.code).toBe(2);
     expect(differs.err).toMatch(/the configuration differs .*seed: 0 → 9/);
+  }, 300_000);
+
+  it('Ctrl-C during a search says how to continue the run, and exits 130', async () => {
+    const out = path.join(root, 'interrupted');
+    const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, ...TINY_SEARCH.slice(0), '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      // Interrupt once the run has really started (its folder holds config.json).
+      if (fs.existsSync(path.join(out, 'config.json')) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(err).toContain(`interrupted. Continue this run with: lmreg search --out ${JSON.stringify(out)} --resume`);
   }, 300_000);
 });

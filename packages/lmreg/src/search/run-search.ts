@@ -137,10 +137,16 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       run.log({ event: 'standalone', role, ...result });
       return result;
     };
-    const groundTruth = (archs: readonly unknown[], role: string): StandaloneResult[] =>
-      archs.map((arch, i) => trainAlone(arch, role, `${role} ${i + 1}/${archs.length}`));
-    const landmarks = groundTruth(landmarkArchs, 'landmark');
-    const heldOut = groundTruth(heldOutArchs, 'held-out');
+    const groundTruth = async (archs: readonly unknown[], role: string): Promise<StandaloneResult[]> => {
+      const out: StandaloneResult[] = [];
+      for (const [i, arch] of archs.entries()) {
+        out.push(trainAlone(arch, role, `${role} ${i + 1}/${archs.length}`));
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let signal handlers (Ctrl-C) run between trainings
+      }
+      return out;
+    };
+    const landmarks = await groundTruth(landmarkArchs, 'landmark');
+    const heldOut = await groundTruth(heldOutArchs, 'held-out');
     say(`ground truth: ${landmarks.length} landmarks, ${heldOut.length} held-out architectures ${table === undefined ? 'trained alone' : 'from the table'}`);
 
     const names: Array<'baseline' | 'landmarks'> = config.compareBaseline ? ['baseline', 'landmarks'] : [config.ranking.enabled ? 'landmarks' : 'baseline'];

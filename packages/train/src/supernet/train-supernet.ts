@@ -218,6 +218,9 @@ export function createSupernetTrainer<A>(o: SupernetTrainerOptions<A>): Supernet
         let rankSum = 0;
         for (let s = 0; s < stepsPerEpoch; s++) {
           const r = await step(epoch, s);
+          // Let the event loop run between steps (signal handlers such as the CLI's Ctrl-C, timers);
+          // the steps themselves are synchronous tfjs work.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           lossSum += r.loss;
           rankSum += r.ranking;
           o.onStep?.({ epoch, step: s, done: epoch * stepsPerEpoch + s + 1, total });
