@@ -100,6 +100,11 @@ describe('what a newcomer meets', () => {
     const differs = await cli(['search', '-o', out, '--resume', '--seed', '9', '-q']);
     expect(differs.code).toBe(2);
     expect(differs.err).toMatch(/the configuration differs .*seed: 0 → 9/);
+    expect(differs.err).toMatch(/start over with --restart/);
+    // The way out the message names works: --restart discards the folder's run and starts again.
+    const restarted = await cli([...TINY_SEARCH, '-o', out, '--restart', '--seed', '9', '--json']);
+    expect(restarted.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'))).toMatchObject({ seed: 9 });
   }, 300_000);
 
   it('Ctrl-C during a search says how to continue the run, and exits 130', async () => {

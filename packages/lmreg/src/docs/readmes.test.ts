@@ -49,4 +49,13 @@ describe('package READMEs', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('agree with each other and with the code: auto picks native when built; the root README names every command', () => {
+    const all = [...packages.map(readme), fs.readFileSync(path.join(root, 'README.md'), 'utf8')];
+    for (const text of all) expect(text).not.toMatch(/`auto` does not pick (it|native)/);
+    const rootReadme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const command of ['search', 'standalone', 'eval', 'ground-truth', 'table-search', 'report', 'worker', 'params', 'spaces']) {
+      expect(rootReadme, command).toContain(`\`${command}`);
+    }
+  });
 });
