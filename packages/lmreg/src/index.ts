@@ -1,5 +1,13 @@
 export { createProgram, main } from './cli/main.js';
-export { ConfigError, readConfigFile, resolveSearchConfig, SEARCH_PRESETS, searchConfigSchema } from './config/search-config.js';
+export {
+  ConfigError,
+  PRESET_OVERRIDES,
+  readConfigFile,
+  resolveSearchConfig,
+  SEARCH_DEFAULTS,
+  SEARCH_PRESETS,
+  searchConfigSchema,
+} from './config/search-config.js';
 export type { SearchConfig, SearchConfigInput } from './config/search-config.js';
 export { addSchemaFlags, flagValues, schemaFlags } from './config/schema-flags.js';
 export type { FlagMeta, SchemaFlag } from './config/schema-flags.js';

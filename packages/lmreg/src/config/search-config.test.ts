@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, readConfigFile, resolveSearchConfig, SEARCH_PRESETS } from './search-config.js';
+import { ConfigError, PRESET_OVERRIDES, readConfigFile, resolveSearchConfig, SEARCH_DEFAULTS, SEARCH_PRESETS } from './search-config.js';
 
 describe('resolveSearchConfig', () => {
   it('gives the small preset by default and layers file then flags', () => {
@@ -53,5 +53,22 @@ describe('resolveSearchConfig', () => {
 describe('space-specific checks', () => {
   it('asks for an NB201 image size that survives two stride-2 reductions', () => {
     expect(() => resolveSearchConfig([{ source: 'flags', values: { imageSize: 14 } }])).toThrow(/multiple of 4.*try 16/);
+  });
+
+  it('presets are partial overrides of the defaults, and tiny resolves to what the recorded pre-refactor runs used', () => {
+    expect(PRESET_OVERRIDES.small).toEqual({});
+    expect(SEARCH_PRESETS.small).toEqual(SEARCH_DEFAULTS);
+    // Every field a preset overrides differs from the default (an override that repeats a default is noise).
+    expect(
+      Object.keys(PRESET_OVERRIDES.tiny).every(
+        (k) =>
+          JSON.stringify((PRESET_OVERRIDES.tiny as Record<string, unknown>)[k]) !== JSON.stringify((SEARCH_DEFAULTS as unknown as Record<string, unknown>)[k]),
+      ),
+    ).toBe(true);
+    const recorded = JSON.parse(fs.readFileSync(new URL('../search/fixtures/pre-refactor-spos/config.json', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(resolveSearchConfig([{ source: 'flags', values: { preset: 'tiny', seed: 3 } }])).toEqual(recorded);
   });
 });
