@@ -69,7 +69,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
       ];
       const config: SearchConfig = resolveSearchConfig(layers);
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      await chooseBackend(
+      const backend = await chooseBackend(
         config.backend as BackendRequest,
         {
           quiet,
@@ -94,6 +94,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
           outDir,
           resume: opts['resume'] === true,
           restart: opts['restart'] === true,
+          backendName: backend.name,
           onProgress: (p) => progress.update(p),
           onMessage: (m) => (quiet ? undefined : io.err(`${m}\n`)),
         });

@@ -36,6 +36,8 @@ export interface SearchJobOptions {
   readonly resume?: boolean;
   /** Discard the run in `outDir` (its own files only) and start again. */
   readonly restart?: boolean;
+  /** The backend to record in `result.json` (the CLI's selected one, e.g. `native`); default `tf.getBackend()`. */
+  readonly backendName?: string;
   readonly onProgress?: (progress: SearchProgress) => void;
   readonly onMessage?: (message: string) => void;
 }
@@ -189,7 +191,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       landmarks,
       heldOut,
       variants,
-      backend: tf.getBackend(),
+      backend: options.backendName ?? tf.getBackend(),
       seconds: (performance.now() - started) / 1000,
     };
     run.writeJson('result.json', result);
