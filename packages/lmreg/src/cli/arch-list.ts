@@ -7,14 +7,15 @@ import { InvalidArgumentError as CommanderArgumentError } from 'commander';
 /** Commander parser of an integer flag value. */
 export function parseIntFlag(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new CommanderArgumentError(`expected an integer, got '${value}'.`);
+  // Number('') and Number(' ') are 0: an empty value is refused, not read as 0.
+  if (value.trim() === '' || !Number.isSafeInteger(n)) throw new CommanderArgumentError(`expected an integer, got '${value}'.`);
   return n;
 }
 
 /** Commander parser of a finite number flag value. */
 export function parseNumberFlag(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n)) throw new CommanderArgumentError(`expected a number, got '${value}'.`);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new CommanderArgumentError(`expected a number, got '${value}'.`);
   return n;
 }
 

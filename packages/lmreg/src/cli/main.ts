@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { InvalidArgumentError, isLmregError } from '@lmreg/common';
 import { getSpace, listSpaces } from '@lmreg/spaces';
-import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
+import { Command } from 'commander';
 
 import { paramCountOf, type BackendRequest } from '@lmreg/train';
 
@@ -13,6 +13,7 @@ import { addReportCommand } from '../report/report-command.js';
 import { addEvalCommand } from './eval-command.js';
 import { addGroundTruthCommand } from './ground-truth-command.js';
 import { addTableSearchCommand } from './table-search-command.js';
+import { parseIntFlag } from './arch-list.js';
 import { chooseBackend } from './backend-line.js';
 import { createProgressReporter } from './progress.js';
 import { addStandaloneCommand } from './standalone-command.js';
@@ -25,12 +26,6 @@ function defaultRunDir(): string {
   const d = new Date();
   const p = (n: number): string => String(n).padStart(2, '0');
   return path.join('runs', `search-${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`);
-}
-
-function int(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new CommanderArgumentError(`expected an integer, got '${value}'.`);
-  return n;
 }
 
 /** Builds the `lmreg` command-line program (commander). `argv` parsing happens in {@link main}. */
@@ -48,7 +43,7 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
   // Every field of the search config is a flag, derived from its zod schema (names, types, choices, help).
   const searchFlags = addSchemaFlags(search, searchConfigSchema);
   search
-    .option('--threads <n>', 'threads of the native backend (default: all cores; wasm and cpu use one)', int)
+    .option('--threads <n>', 'threads of the native backend (default: all cores; wasm and cpu use one)', parseIntFlag)
     .option('-o, --out <dir>', 'run directory (default: runs/search-<date>-<time>)')
     .option('--resume', 'continue the run in --out from its last checkpoint (its config.json is the base; flags need not be repeated)')
     .option('--restart', 'discard the run in --out (its own files) and start again')
@@ -126,9 +121,9 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .description("parameter count of an architecture (given in the space's string format)")
     .requiredOption('--space <name>', 'nb201, nb101 or darts')
     .requiredOption('--arch <string>', 'architecture string (NB201 cell string, NB101 JSON spec, DARTS Genotype(...)); @file reads it from a file')
-    .option('--classes <n>', 'output classes', int)
-    .option('--channels <n>', 'channels (nb201 C, darts C, nb101 stem)', int)
-    .option('--cells <n>', 'nb201 cells per stage / darts layers / nb101 modules per stack', int)
+    .option('--classes <n>', 'output classes', parseIntFlag)
+    .option('--channels <n>', 'channels (nb201 C, darts C, nb101 stem)', parseIntFlag)
+    .option('--cells <n>', 'nb201 cells per stage / darts layers / nb101 modules per stack', parseIntFlag)
     .option('--auxiliary', 'darts: count the auxiliary head')
     .option('--json', 'machine-readable output')
     .action((opts: { space: string; arch: string; classes?: number; channels?: number; cells?: number; auxiliary?: boolean; json?: boolean }) => {

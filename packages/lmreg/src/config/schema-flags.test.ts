@@ -43,6 +43,9 @@ describe('flags derived from a zod schema', () => {
     expect(parse(schema, [])).toEqual({});
     expect(() => parse(schema, ['--epochs', '2.5'])).toThrow(/expected an integer, got '2.5'/);
     expect(() => parse(schema, ['--lr', 'fast'])).toThrow(/expected a number, got 'fast'/);
+    // An empty value is refused, not read as 0 (Number('') is 0).
+    expect(() => parse(schema, ['--epochs', ''])).toThrow(/expected an integer, got ''/);
+    expect(() => parse(schema, ['--lr', ' '])).toThrow(/expected a number, got ' '/);
     expect(() => parse(schema, ['--kind', 'c'])).toThrow(/Allowed choices are a, b/);
   });
 

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from '@lmreg/common';
-import { type Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { z } from 'zod';
+
+import { parseIntFlag, parseNumberFlag } from '../cli/arch-list.js';
 
 /**
  * What a config field says about its command-line flag, in its zod `.meta({...})`. Every leaf
@@ -57,18 +59,6 @@ function unwrap(schema: AnySchema): { inner: AnySchema; meta: FlagMeta } {
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (s: string): string => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-function parseInteger(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n)) throw new CommanderArgumentError(`expected an integer, got '${value}'.`);
-  return n;
-}
-
-function parseReal(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new CommanderArgumentError(`expected a number, got '${value}'.`);
-  return n;
-}
-
 /**
  * The flags of every leaf field of a zod object schema (nested objects included), typed from the
  * schema: integers and numbers are parsed, enums get their choices, booleans are switches.
@@ -101,7 +91,7 @@ export function schemaFlags(schema: AnySchema, prefix: readonly string[] = []): 
     let option: Option;
     if (type === 'number') {
       const integer = (leaf as unknown as { format?: string | null }).format === 'safeint';
-      option = new Option(`--${name} ${meta.value ?? (integer ? '<n>' : '<x>')}`, description).argParser(integer ? parseInteger : parseReal);
+      option = new Option(`--${name} ${meta.value ?? (integer ? '<n>' : '<x>')}`, description).argParser(integer ? parseIntFlag : parseNumberFlag);
     } else if (type === 'enum') {
       option = new Option(`--${name} ${meta.value ?? '<name>'}`, description).choices((leaf as unknown as { options: string[] }).options);
     } else {
