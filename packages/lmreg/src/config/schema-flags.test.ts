@@ -53,7 +53,7 @@ describe('flags derived from a zod schema', () => {
     const flags = schemaFlags(searchConfigSchema);
     const paths = flags.map((f) => f.path.join('.'));
     const defaults = resolveSearchConfig([]);
-    const settable = [...leafPaths(defaults).map((p) => p.join('.')), 'dataDir', 'landmarks.add', 'groundTruth'];
+    const settable = [...leafPaths(defaults).map((p) => p.join('.')), 'dataDir', 'landmarks.add', 'groundTruth', 'cost'];
     expect([...paths].sort()).toEqual([...settable].sort());
     const names = flags.flatMap((f) => f.options.map((o) => o.long));
     expect(new Set(names).size).toBe(names.length);
@@ -62,6 +62,7 @@ describe('flags derived from a zod schema', () => {
       '--pairs',
       '--rank-every',
       '--rank-batch-size',
+      '--cost',
       '--lambda-max',
       '--no-baseline',
       '--no-landmark-term',

@@ -51,6 +51,26 @@ describe('resolveSearchConfig', () => {
 });
 
 describe('space-specific checks', () => {
+  it('a named cost sets the ranking batch from the super-net batch, and refuses a contradicting --rank-batch-size', () => {
+    const lean = resolveSearchConfig([{ source: 'flags', values: { batchSize: 128, cost: 'lean' } }]);
+    expect(lean.ranking.batchSize).toBe(32);
+    const balanced = resolveSearchConfig([{ source: 'file', values: { batchSize: 100, cost: 'balanced' } }]);
+    expect(balanced.ranking.batchSize).toBe(50);
+    expect(resolveSearchConfig([{ source: 'flags', values: { batchSize: 2, cost: 'lean' } }]).ranking.batchSize).toBe(1);
+    // full (or no cost) keeps the ranking batch as given.
+    expect(resolveSearchConfig([{ source: 'flags', values: { batchSize: 128, cost: 'full', ranking: { batchSize: 96 } } }]).ranking.batchSize).toBe(96);
+    expect(resolveSearchConfig([{ source: 'flags', values: { batchSize: 128 } }]).ranking.batchSize).toBe(SEARCH_DEFAULTS.ranking.batchSize);
+    // The same value given twice agrees; a different one is named with its source.
+    expect(resolveSearchConfig([{ source: 'flags', values: { batchSize: 128, cost: 'lean', ranking: { batchSize: 32 } } }]).ranking.batchSize).toBe(32);
+    expect(() =>
+      resolveSearchConfig([
+        { source: 'run.yaml', values: { ranking: { batchSize: 64 } } },
+        { source: 'flags', values: { batchSize: 128, cost: 'lean' } },
+      ]),
+    ).toThrow(/cost: 'lean' sets ranking\.batchSize to 32 .*run\.yaml gives ranking\.batchSize 64; pass either --cost or --rank-batch-size/);
+    expect(() => resolveSearchConfig([{ source: 'flags', values: { cost: 'cheap' } }])).toThrow(/cost/);
+  });
+
   it('asks for an NB201 image size that survives two stride-2 reductions', () => {
     expect(() => resolveSearchConfig([{ source: 'flags', values: { imageSize: 14 } }])).toThrow(/multiple of 4.*try 16/);
   });
