@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Copies every finished run's summary (config.json, result.json, variant-*.json, log.jsonl and the
 # CLI's printed table) from runs/ (git-ignored: it also holds the super-net checkpoints) into
-# results/, which is committed, then writes the reports from the committed copies:
-#   results/report.html + docs/report.png   main grid (SPOS / GDAS / NAO x 3 seeds, with and without landmarks)
-#   results/ablations.html                  SPOS seed 0 with the paper's defaults and each ablation
+# results/, which is committed, then writes the reports from the committed copies (the
+# experiment's reports.sh: for this grid results/report.html, docs/report.png, results/ablations.html).
 # Run from anywhere after run.sh; needs Debian's chromium for the PNG.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+# EXP_DIR: another experiment folder (runs/ -> results/, then its own reports.sh).
+here="$(cd "${EXP_DIR:-$(dirname "$0")}" && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 mkdir -p "$here/results" docs
 for run in "$here"/runs/*/; do
@@ -20,7 +20,5 @@ for run in "$here"/runs/*/; do
   [[ -f "$here/runs/$name.time" ]] && cp "$here/runs/$name.time" "$here/results/$name/cpu-time.jsonl"
 done
 cd "$here/results"
-main=(); for d in spos-s* gdas-s* nao-s*; do [[ -f "$d/result.json" ]] && main+=("$d"); done
-abl=(); for d in spos-s0 abl-*; do [[ -f "$d/result.json" ]] && abl+=("$d"); done
-node "$root/packages/lmreg/dist/cli.js" report "${main[@]}" -o report.html --png "$root/docs/report.png" --png-figures-only
-node "$root/packages/lmreg/dist/cli.js" report "${abl[@]}" -o ablations.html
+# The experiment's reports, written from the committed copies.
+[[ -f "$here/reports.sh" ]] && ROOT="$root" bash "$here/reports.sh"

@@ -5,8 +5,9 @@
 # name patterns (grep -E) selecting rows, e.g. `bash run.sh '^spos|^gdas'`.
 # Run from the repository root after `npm ci && npx turbo run build --filter=lmreg...`.
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+# EXP_DIR: another experiment folder with its own search.yaml and grid.tsv (e.g. experiments/fmnist-darts).
+here="$(cd "${EXP_DIR:-$(dirname "$0")}" && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 pattern="${1:-.}"
 jobs="${JOBS:-2}"
