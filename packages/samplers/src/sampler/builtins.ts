@@ -40,7 +40,7 @@ export const BUILTIN_SAMPLERS: readonly SamplerDefinition[] = [
     name: 'gdas',
     description:
       'Gumbel-softmax architecture logits (hard one-hot path, straight-through gradient, tau 10 to 0.1); search = argmax then draws from the softmax',
-    spaces: ['nb201'],
+    spaces: ['nb201', 'darts'],
     create: (options) => createGdasSampler(options as GdasSamplerOptions),
     capabilities: { architectureStep: 'weighted-forward', argmax: true },
   },

@@ -9,7 +9,7 @@ describe('sampler registry', () => {
   it('lists the built-in samplers with the spaces they support', () => {
     expect(listSamplers().slice(0, 5)).toEqual(['random', 'spos', 'predictor', 'gdas', 'nao']);
     for (const name of ['random', 'spos', 'predictor', 'nao']) expect(getSamplerDefinition(name).spaces).toBe('any');
-    expect(getSamplerDefinition('gdas').spaces).toEqual(['nb201']);
+    expect(getSamplerDefinition('gdas').spaces).toEqual(['nb201', 'darts']);
   });
 
   it('makes a new, independent sampler on every getSampler call, with options', () => {

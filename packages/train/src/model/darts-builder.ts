@@ -20,7 +20,13 @@ export function createDartsNetwork(arch: DartsLikeGenotype, options: DartsNetwor
   return new DartsNetwork(options, arch);
 }
 
-/** The `darts` network builder (registered by default). */
+/**
+ * The `darts` network builder. The one registered by default (`getNetworkBuilder('darts')`) also
+ * has `weightedForward`, GDAS's forward on the super-net (`dartsWeightedForward`): one weight
+ * vector per position of the darts encoding (per pair, its op over `DARTS_OPS` and its input); the
+ * pair's output is scaled by the chosen op's weight times the chosen input's weight, and every
+ * candidate not chosen adds its weight as a scalar (GDAS's straight-through form, 0 in value).
+ */
 export const dartsNetworkBuilder: NetworkBuilder<DartsLikeGenotype, DartsNetworkBuildOptions> = {
   space: 'darts',
   createSupernet: createDartsSupernet,

@@ -74,8 +74,11 @@ function genotypeRows(): Row[] {
 useCpuWithLeakCheck();
 
 describe('DARTS networks', () => {
-  it('is registered; the super-net maps [2, 8, 8, 3] images to [2, 10] logits for sampled genotypes', () => {
-    expect(getNetworkBuilder('darts')).toBe(dartsNetworkBuilder);
+  it('is registered (with the GDAS weighted forward); the super-net maps [2, 8, 8, 3] images to [2, 10] logits for sampled genotypes', () => {
+    const registered = getNetworkBuilder('darts');
+    expect(registered.createSupernet).toBe(dartsNetworkBuilder.createSupernet);
+    expect(registered.createNetwork).toBe(dartsNetworkBuilder.createNetwork);
+    expect(typeof registered.weightedForward).toBe('function');
     const net = createDartsSupernet(TINY);
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const rng = createRng(3);

@@ -1,12 +1,12 @@
-import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
-import { assertDartsGenotype, DARTS_OPS, dartsParamCount, type DartsLikeGenotype } from '@lmreg/spaces';
+import { InvalidArgumentError } from '@lmreg/common';
+import { DARTS_OPS, dartsParamCount, type DartsLikeGenotype } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 
+import { dartsPass } from './darts-forward.js';
 import {
   type ArchSpec,
   archSpec,
   type CellPlan,
-  type CellSpec,
   type DartsNetworkBuildOptions,
   factorizedReduceShapes,
   initOf,
@@ -17,8 +17,8 @@ import {
   type ResolvedOptions,
   resolveOptions,
   superArch,
+  superArchSpec,
 } from './darts-plan.js';
-import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, maxPoolTorch, relu, reluConvBn, reluSepConvBn } from './layers.js';
 import type { ForwardOptions, Network, SetWeightsOptions } from './network.js';
 import { VariableStore } from './variable-store.js';
 
@@ -155,19 +155,7 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
   }
 
   #arch(arch: DartsLikeGenotype): ArchSpec {
-    if (this.#fixed === undefined) {
-      const g = assertDartsGenotype(arch);
-      const a = arch as DartsLikeGenotype;
-      for (const [name, concat] of [
-        ['normalConcat', a.normalConcat],
-        ['reduceConcat', a.reduceConcat],
-      ] as const) {
-        if (concat !== undefined && JSON.stringify([...concat]) !== JSON.stringify([2, 3, 4, 5])) {
-          throw new InvalidArchitectureError('darts', `the DARTS super-net needs ${name} [2, 3, 4, 5], got ${JSON.stringify(concat)}.`);
-        }
-      }
-      return archSpec(g);
-    }
+    if (this.#fixed === undefined) return superArchSpec(arch);
     dartsParamCount(arch, { auxiliary: false, channels: 2, layers: 1 });
     const spec = archSpec(arch);
     if (JSON.stringify(spec) !== JSON.stringify(this.#fixed)) {
@@ -176,133 +164,10 @@ export class DartsNetwork implements Network<DartsLikeGenotype> {
     return spec;
   }
 
-  #v(key: string): tf.Variable {
-    return this.#store.get(key);
-  }
-
-  #bn(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-    return batchNormBatchStats(x, this.#v(`${prefix}.gamma`), this.#v(`${prefix}.beta`));
-  }
-
-  #reluConvBn(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-    return reluConvBn(x, this.#v(`${prefix}.conv`), this.#v(`${prefix}.bn.gamma`), this.#v(`${prefix}.bn.beta`), 1);
-  }
-
-  #factorizedReduce(x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-    const r = relu(x);
-    const shifted = tf.slice(r, [0, 1, 1, 0], [-1, -1, -1, -1]);
-    const a = tf.conv2d(r, this.#v(`${prefix}.conv1`) as tf.Tensor4D, 2, 'valid');
-    const b = tf.conv2d(shifted, this.#v(`${prefix}.conv2`) as tf.Tensor4D, 2, 'valid');
-    return this.#bn(tf.concat([a, b], 3), `${prefix}.bn`);
-  }
-
-  #op(x: tf.Tensor4D, op: string, prefix: string, stride: number): tf.Tensor4D {
-    const sep = /^sep_conv_([357])x\1$/.exec(op);
-    if (sep !== null) {
-      const pad = (Number(sep[1]) - 1) / 2;
-      const v = (name: string) => this.#v(`${prefix}.${name}`);
-      const h = reluSepConvBn(x, v('dw1'), v('pw1'), v('bn1.gamma'), v('bn1.beta'), stride, pad);
-      return reluSepConvBn(h, v('dw2'), v('pw2'), v('bn2.gamma'), v('bn2.beta'), 1, pad);
-    }
-    const dil = /^dil_conv_([35])x\1$/.exec(op);
-    if (dil !== null) {
-      const pad = Number(dil[1]) - 1; // dilation 2: pad = 2 * (k - 1) / 2
-      const v = (name: string) => this.#v(`${prefix}.${name}`);
-      return reluSepConvBn(x, v('dw'), v('pw'), v('bn.gamma'), v('bn.beta'), stride, pad, 2);
-    }
-    switch (op) {
-      case 'skip_connect':
-        return stride === 1 ? x : this.#factorizedReduce(x, prefix);
-      case 'max_pool_3x3':
-        return maxPoolTorch(x, 3, stride, 1);
-      case 'avg_pool_3x3':
-        return avgPoolExcludePad(x, 3, stride, 1);
-      case 'conv_7x1_1x7': {
-        const r = relu(x);
-        const a = tf.conv2d(
-          r,
-          this.#v(`${prefix}.conv1x7`) as tf.Tensor4D,
-          [1, stride],
-          [
-            [0, 0],
-            [0, 0],
-            [3, 3],
-            [0, 0],
-          ],
-        );
-        const b = tf.conv2d(
-          a,
-          this.#v(`${prefix}.conv7x1`) as tf.Tensor4D,
-          [stride, 1],
-          [
-            [0, 0],
-            [3, 3],
-            [0, 0],
-            [0, 0],
-          ],
-        );
-        return this.#bn(b, `${prefix}.bn`);
-      }
-      case 'none': {
-        const [n, h, w, c] = x.shape;
-        return tf.zeros([n, Math.ceil(h / stride), Math.ceil(w / stride), c]);
-      }
-      default:
-        throw new InvalidArchitectureError('darts', `unknown op '${op}'.`);
-    }
-  }
-
-  #cell(s0: tf.Tensor4D, s1: tf.Tensor4D, i: number, p: CellPlan, cell: CellSpec): tf.Tensor4D {
-    const states: tf.Tensor4D[] = [
-      p.reductionPrev ? this.#factorizedReduce(s0, `cell${i}.pre0`) : this.#reluConvBn(s0, `cell${i}.pre0`),
-      this.#reluConvBn(s1, `cell${i}.pre1`),
-    ];
-    const prefixes = pairPrefixes(i, cell.pairs, this.#fixed !== undefined);
-    for (let k = 0; k < cell.pairs.length / 2; k++) {
-      const terms = [2 * k, 2 * k + 1].map((q) => {
-        const [op, input] = cell.pairs[q] as readonly [string, number];
-        return this.#op(states[input] as tf.Tensor4D, op, prefixes[q] as string, p.reduction && input < 2 ? 2 : 1);
-      });
-      states.push(tf.add(terms[0] as tf.Tensor4D, terms[1] as tf.Tensor4D));
-    }
-    return tf.concat(
-      cell.concat.map((s) => states[s] as tf.Tensor4D),
-      3,
-    );
-  }
-
   #run(arch: DartsLikeGenotype, x: tf.Tensor4D, withAuxiliary: boolean): { logits: tf.Tensor2D; auxiliary?: tf.Tensor2D } {
     const spec = this.#arch(arch);
-    if (!(x instanceof tf.Tensor) || x.rank !== 4 || x.shape[3] !== this.inputChannels || x.shape[1] % 4 !== 0 || x.shape[2] % 4 !== 0) {
-      throw new InvalidArgumentError(
-        `DARTS forward needs NHWC images [batch, h, w, ${this.inputChannels}] with h and w divisible by 4, got [${(x as tf.Tensor | undefined)?.shape?.join(', ') ?? '?'}].`,
-      );
-    }
-    const cells = plan(this.#options, spec);
-    const auxIndex = Math.floor((2 * this.layers) / 3);
-    let auxiliary: tf.Tensor2D | undefined;
-    let s0 = this.#bn(conv2dTorch(x, this.#v('stem.conv'), 1, 1), 'stem.bn');
-    let s1 = s0;
-    cells.forEach((p, i) => {
-      const out = this.#cell(s0, s1, i, p, p.reduction ? spec.reduce : spec.normal);
-      s0 = s1;
-      s1 = out;
-      if (withAuxiliary && i === auxIndex) auxiliary = this.#auxiliaryHead(out);
-    });
-    const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
-    const logits = tf.add(tf.matMul(pooled, this.#v('classifier.weight') as tf.Tensor2D), this.#v('classifier.bias')) as tf.Tensor2D;
-    return auxiliary === undefined ? { logits } : { logits, auxiliary };
-  }
-
-  #auxiliaryHead(x: tf.Tensor4D): tf.Tensor2D {
-    if (x.shape[1] !== 8 || x.shape[2] !== 8) {
-      throw new InvalidArgumentError(`the DARTS auxiliary head needs an 8x8 feature map (32x32 images), got ${x.shape[1]}x${x.shape[2]}.`);
-    }
-    let h = avgPoolExcludePad(relu(x), 5, 3, 0);
-    h = relu(this.#bn(conv2dTorch(h, this.#v('auxiliary.conv1'), 1, 0), 'auxiliary.bn1'));
-    h = relu(this.#bn(tf.conv2d(h, this.#v('auxiliary.conv2') as tf.Tensor4D, 1, 'valid'), 'auxiliary.bn2'));
-    const flat = tf.reshape(h, [h.shape[0], 768]) as tf.Tensor2D;
-    return tf.add(tf.matMul(flat, this.#v('auxiliary.classifier.weight') as tf.Tensor2D), this.#v('auxiliary.classifier.bias')) as tf.Tensor2D;
+    const v = (key: string): tf.Variable => this.#store.get(key);
+    return dartsPass({ v, shape: this.#options, dedupe: this.#fixed !== undefined, withAuxiliary }, spec, x);
   }
 
   /**

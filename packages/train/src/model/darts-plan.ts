@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '@lmreg/common';
-import type { DartsLikeGenotype } from '@lmreg/spaces';
+import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
+import { assertDartsGenotype, type DartsLikeGenotype } from '@lmreg/spaces';
 
 import { networkOptionReader } from './network-options.js';
 import type { BaseNetworkOptions } from './network.js';
@@ -81,7 +81,7 @@ export function archSpec(g: DartsLikeGenotype): ArchSpec {
   return { normal: cellSpec(g.normal, g.normalConcat), reduce: cellSpec(g.reduce, g.reduceConcat) };
 }
 
-export function plan(o: ResolvedOptions, arch: ArchSpec): CellPlan[] {
+export function plan(o: Pick<ResolvedOptions, 'channels' | 'layers'>, arch: ArchSpec): CellPlan[] {
   const out: CellPlan[] = [];
   let cPrevPrev = 3 * o.channels;
   let cPrev = 3 * o.channels;
@@ -153,6 +153,23 @@ export function reluConvBnShapes(cIn: number, cOut: number): [string, number[]][
     ['bn.gamma', [cOut]],
     ['bn.beta', [cOut]],
   ];
+}
+
+/**
+ * The spec of a genotype the DARTS super-net can run: a DARTS-space genotype (8 pairs over DARTS'
+ * ops) whose concat lists, when given, are `[2, 3, 4, 5]`. Throws `InvalidArchitectureError`.
+ */
+export function superArchSpec(arch: DartsLikeGenotype): ArchSpec {
+  const g = assertDartsGenotype(arch);
+  for (const [name, concat] of [
+    ['normalConcat', arch.normalConcat],
+    ['reduceConcat', arch.reduceConcat],
+  ] as const) {
+    if (concat !== undefined && JSON.stringify([...concat]) !== JSON.stringify([2, 3, 4, 5])) {
+      throw new InvalidArchitectureError('darts', `the DARTS super-net needs ${name} [2, 3, 4, 5], got ${JSON.stringify(concat)}.`);
+    }
+  }
+  return archSpec(g);
 }
 
 /** Any DARTS genotype (the super-net's channel plan only depends on the 4-node, concat-[2..5] shape). */
