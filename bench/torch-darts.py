@@ -2,7 +2,7 @@
 # PyTorch reference of lmreg's DARTS super-net training step (packages/train/src/model/
 # darts-network.ts + train-step.ts), for bench/native-vs-torch.mjs. Run with Debian's python3-torch:
 #   /usr/bin/python3 bench/torch-darts.py --serve --threads 1
-# Same line protocol as bench/torch-nb201.py:
+# Same line protocol as bench/torch-nb201.py (the harness: bench/torch_bench.py):
 #   {"cmd": "build", "channels": 16, "layers": 5, "batch": 64}                  -> {"ok": true, "params": ...}
 #   {"cmd": "train", "archs": [genotype, ...]}  (one SGD step per genotype)       -> {"seconds": [...], "losses": [...], "cpu": s}
 #   {"cmd": "eval",  "archs": [genotype, ...]}  (one forward per genotype)       -> {"seconds": [...], "cpu": s}
@@ -18,14 +18,11 @@
 # skip (FactorizedReduce at stride 2), none (zeros). Every BN is affine with batch statistics.
 # Global average pool, linear. SGD momentum 0.9, weight decay 3e-4, clip_grad_norm 5, lr 0.025,
 # zero_grad(set_to_none=True). NCHW float32.
-import argparse
-import json
-import sys
-import time
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_bench import Bench, run
 
 OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5']
 
@@ -125,76 +122,15 @@ class Supernet(nn.Module):
         return self.classifier(s1.mean((2, 3)))
 
 
-class Bench:
-    def __init__(self, channels, layers, batch):
-        torch.manual_seed(0)
-        self.net = Supernet(channels, layers)
-        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.025, momentum=0.9, weight_decay=3e-4)
-        self.x = torch.randn(batch, 3, 32, 32)
-        self.y = torch.randint(0, 10, (batch,))
-
-    def train(self, archs):
-        seconds, losses = [], []
-        cpu0 = time.process_time()
-        for genotype in archs:
-            t0 = time.perf_counter()
-            self.opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(self.net(self.x, genotype), self.y)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
-            self.opt.step()
-            losses.append(loss.item())
-            seconds.append(time.perf_counter() - t0)
-        return {'seconds': seconds, 'losses': losses, 'cpu': time.process_time() - cpu0}
-
-    def eval(self, archs):
-        seconds = []
-        cpu0 = time.process_time()
-        with torch.no_grad():
-            for genotype in archs:
-                t0 = time.perf_counter()
-                logits = self.net(self.x, genotype)
-                F.cross_entropy(logits, self.y).item()
-                (logits.argmax(1) == self.y).float().sum().item()
-                seconds.append(time.perf_counter() - t0)
-        return {'seconds': seconds, 'cpu': time.process_time() - cpu0}
+def build(command):
+    return Bench(Supernet(command['channels'], command['layers']), command['batch'], 3e-4)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--serve', action='store_true', help='read JSON commands on stdin')
-    parser.add_argument('--threads', type=int, default=0, help='torch threads (default: all cores)')
-    args = parser.parse_args()
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
-    else:
-        import os
-        torch.set_num_threads(os.cpu_count() or 1)
-    if not args.serve:
-        b = Bench(16, 5, 64)
-        pairs = [['sep_conv_3x3', 0], ['dil_conv_5x5', 1]] * 4
-        genotype = {'normal': pairs, 'reduce': pairs}
-        b.train([genotype])
-        print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), **b.train([genotype] * 2)}))
-        return
-    bench = None
-    print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
-    for line in sys.stdin:
-        command = json.loads(line)
-        cmd = command['cmd']
-        if cmd == 'quit':
-            break
-        if cmd == 'build':
-            bench = Bench(command['channels'], command['layers'], command['batch'])
-            out = {'ok': True, 'params': sum(p.numel() for p in bench.net.parameters())}
-        elif cmd == 'train':
-            out = bench.train(command['archs'])
-        elif cmd == 'eval':
-            out = bench.eval(command['archs'])
-        else:
-            out = {'error': f'unknown command {cmd}'}
-        print(json.dumps(out), flush=True)
+def smoke():
+    pairs = [['sep_conv_3x3', 0], ['dil_conv_5x5', 1]] * 4
+    genotype = {'normal': pairs, 'reduce': pairs}
+    return Bench(Supernet(16, 5), 64, 3e-4), [genotype] * 2
 
 
 if __name__ == '__main__':
-    main()
+    run(build, smoke)

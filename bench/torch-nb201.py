@@ -15,14 +15,11 @@
 # live edges of the sampled path. SGD momentum 0.9, weight decay 5e-4 (coupled), clip_grad_norm 5,
 # lr 0.025, zero_grad(set_to_none=True) so off-path weights do not move. NCHW float32 (PyTorch's
 # default CPU layout; what a PyTorch user gets).
-import argparse
-import json
-import sys
-import time
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_bench import Bench, run
 
 EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]
 
@@ -108,75 +105,14 @@ def live_edges(ops):
     return live
 
 
-class Bench:
-    def __init__(self, channels, cells, batch):
-        torch.manual_seed(0)
-        self.net = Supernet(channels, cells)
-        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.025, momentum=0.9, weight_decay=5e-4)
-        self.x = torch.randn(batch, 3, 32, 32)
-        self.y = torch.randint(0, 10, (batch,))
-
-    def train(self, archs):
-        seconds, losses = [], []
-        cpu0 = time.process_time()
-        for ops in archs:
-            t0 = time.perf_counter()
-            self.opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(self.net(self.x, ops), self.y)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
-            self.opt.step()
-            losses.append(loss.item())
-            seconds.append(time.perf_counter() - t0)
-        return {'seconds': seconds, 'losses': losses, 'cpu': time.process_time() - cpu0}
-
-    def eval(self, archs):
-        seconds = []
-        cpu0 = time.process_time()
-        with torch.no_grad():
-            for ops in archs:
-                t0 = time.perf_counter()
-                logits = self.net(self.x, ops)
-                F.cross_entropy(logits, self.y).item()
-                (logits.argmax(1) == self.y).float().sum().item()
-                seconds.append(time.perf_counter() - t0)
-        return {'seconds': seconds, 'cpu': time.process_time() - cpu0}
+def build(command):
+    return Bench(Supernet(command['channels'], command['cells']), command['batch'], 5e-4)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--serve', action='store_true', help='read JSON commands on stdin')
-    parser.add_argument('--threads', type=int, default=0, help='torch threads (default: all cores)')
-    args = parser.parse_args()
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
-    else:
-        import os
-        torch.set_num_threads(os.cpu_count() or 1)
-    if not args.serve:
-        b = Bench(8, 1, 64)
-        arch = ['nor_conv_3x3'] * 6
-        b.train([arch] * 2)
-        print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), **b.train([arch] * 3)}))
-        return
-    bench = None
-    print(json.dumps({'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
-    for line in sys.stdin:
-        command = json.loads(line)
-        cmd = command['cmd']
-        if cmd == 'quit':
-            break
-        if cmd == 'build':
-            bench = Bench(command['channels'], command['cells'], command['batch'])
-            out = {'ok': True, 'params': sum(p.numel() for p in bench.net.parameters())}
-        elif cmd == 'train':
-            out = bench.train(command['archs'])
-        elif cmd == 'eval':
-            out = bench.eval(command['archs'])
-        else:
-            out = {'error': f'unknown command {cmd}'}
-        print(json.dumps(out), flush=True)
+def smoke():
+    arch = ['nor_conv_3x3'] * 6
+    return Bench(Supernet(8, 1), 64, 5e-4), [arch] * 3
 
 
 if __name__ == '__main__':
-    main()
+    run(build, smoke)
