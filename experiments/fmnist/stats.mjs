@@ -10,8 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { createRng } from '@lmreg/common';
-import { sparseKendallTau } from '@lmreg/metrics';
+// The statistics live in the lmreg package (packages/lmreg/src/stats, tested there) and are the
+// same that `lmreg report` shows: skdtVariants, pairedDifference (bootstrap + sign test),
+// trainingPassRatio and readCpuSeconds.
+import { mean, pairedDifference, readCpuSeconds, sampleStd as std, skdtVariants, trainingPassRatio } from 'lmreg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'results');
@@ -23,51 +25,16 @@ const exists = (name) => fs.existsSync(path.join(dir, name, 'result.json'));
 function skdt(result, variant) {
   const v = result.variants.find((x) => x.name === variant);
   if (v === undefined) return undefined;
-  const truth = result.heldOut.map((h) => h.accuracy);
-  return {
-    binned: sparseKendallTau(v.supernetAccuracy, truth, { threshold: 1e-3 }),
-    released: sparseKendallTau(v.supernetAccuracy, truth, { threshold: 1e-3, variant: 'released-code' }),
-    returned: v.search.top[0]?.groundTruth,
-    seconds: v.seconds,
-  };
-}
-
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-
-/** 95 % percentile bootstrap interval of the mean of `xs` (resampling the seeds). */
-function bootstrap(xs, resamples = 10_000) {
-  const rng = createRng(17);
-  const means = [];
-  for (let r = 0; r < resamples; r++) {
-    let s = 0;
-    for (let i = 0; i < xs.length; i++) s += xs[rng.int(xs.length)];
-    means.push(s / xs.length);
-  }
-  means.sort((a, b) => a - b);
-  return [means[Math.floor(0.025 * resamples)], means[Math.ceil(0.975 * resamples) - 1]];
-}
-
-/** Two-sided sign test p-value of the paired differences (ties dropped). */
-function signTest(diffs) {
-  const nz = diffs.filter((d) => d !== 0);
-  const n = nz.length;
-  const k = nz.filter((d) => d > 0).length;
-  const binom = (j) => {
-    let c = 1;
-    for (let i = 0; i < j; i++) c = (c * (n - i)) / (i + 1);
-    return c / 2 ** n;
-  };
-  let low = 0;
-  for (let j = 0; j <= k; j++) low += binom(j);
-  let high = 0;
-  for (let j = k; j <= n; j++) high += binom(j);
-  return { positive: k, n, p: Math.min(1, 2 * Math.min(low, high)) };
+  const { binned, released } = skdtVariants(
+    v.supernetAccuracy,
+    result.heldOut.map((h) => h.accuracy),
+  );
+  return { binned, released, returned: v.search.top[0]?.groundTruth, seconds: v.seconds };
 }
 
 function paired(without, withLm) {
-  const diffs = withLm.map((w, i) => w - without[i]);
-  return { mean: mean(diffs), ci: bootstrap(diffs), sign: signTest(diffs), diffs };
+  const { mean: m, ci, sign, diffs } = pairedDifference(without, withLm);
+  return { mean: m, ci, sign, diffs };
 }
 
 const fmt = (x, d = 3) => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
@@ -97,21 +64,8 @@ for (const sampler of ['spos', 'nao', 'gdas']) {
 }
 
 // ---- 2. the cost settings: gain against spos-s<seed>'s baseline
-function passRatio(config) {
-  const total = config.epochs * config.rounds;
-  const withTerm = Math.max(0, total - config.warmupEpochs) / total;
-  return 1 + (withTerm * 2 * config.ranking.pairs * config.ranking.batchSize) / (config.batchSize * config.ranking.every);
-}
-function cpuSeconds(name) {
-  const file = path.join(dir, name, 'cpu-time.jsonl');
-  if (!fs.existsSync(file)) return undefined;
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l))
-    .reduce((s, t) => s + t.userSeconds + t.systemSeconds, 0);
-}
+const passRatio = (config) => trainingPassRatio(config);
+const cpuSeconds = (name) => readCpuSeconds(path.join(dir, name));
 const settings = [
   { name: 'default (every step, ranking batch 128)', runs: (s) => `spos-s${s}`, cpu: (s) => `cost-default-s${s}` },
   { name: 'every 2nd step', runs: (s) => `cost-every-2-s${s}` },

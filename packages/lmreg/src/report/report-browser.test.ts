@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserNotFoundError, DEFAULT_CHROMIUM, launchChromium, resolveChromium } from './browser.js';
 import { addReportCommand } from './report-command.js';
 import { writeFixtureRun } from './report-fixtures.js';
-import { CHART_IDS } from './report-html.js';
+import { CHART_IDS, COST_CHART_IDS } from './report-html.js';
 
 // Opens a report in real headless Chromium (Debian's /usr/bin/chromium, or $LMREG_CHROMIUM) and
 // checks that every chart was drawn with data. Without Chromium this fails, naming the install.
@@ -110,8 +110,11 @@ describe('lmreg report in headless Chromium', () => {
     expect(errors).toEqual([]);
     expect(await page.title()).toBe('browser test');
 
-    expect(inspection.canvases).toEqual([CHART_IDS.skdt, CHART_IDS.scatter, CHART_IDS.lambda]);
+    // The cost chart (paired gains against training passes) comes first, in the paired-differences
+    // section; no CPU chart: the fixture runs record no CPU time.
+    expect(inspection.canvases).toEqual([COST_CHART_IDS.passes, CHART_IDS.skdt, CHART_IDS.scatter, CHART_IDS.lambda]);
     expect(inspection.charts.map((c) => [c.id, c.type])).toEqual([
+      [COST_CHART_IDS.passes, 'scatter'],
       [CHART_IDS.skdt, 'line'],
       [CHART_IDS.scatter, 'scatter'],
       [CHART_IDS.lambda, 'line'],
@@ -126,19 +129,44 @@ describe('lmreg report in headless Chromium', () => {
         expect(d.colored, `${chart.id} ${d.label}: pixels of its colour in the plot area`).toBeGreaterThan(20);
       }
     }
+    // The cost chart: the baseline's cross and one point with its interval per paired setting.
+    const cost = inspection.charts[0]!;
+    expect(cost.datasets.map((d) => [d.label, d.points])).toEqual([
+      ['baseline (no landmark term)', 1],
+      ['spos (n=2)', 1],
+      ['gdas, rounds=2 (n=1)', 1],
+    ]);
+    // Its error bars: the column through the spos point (two seeds, so an interval of some width) is
+    // painted in the dataset's colour from the interval's low to its high end.
+    const bar = (await page.evaluate(`(() => {
+      const chart = window.__lmregCharts.find((c) => c.canvas.id === '${COST_CHART_IDS.passes}');
+      const d = chart.data.datasets[1], el = chart.getDatasetMeta(1).data[0], ratio = chart.currentDevicePixelRatio || 1;
+      const top = Math.round(chart.scales.y.getPixelForValue(d.errorBars[0].high) * ratio), bottom = Math.round(chart.scales.y.getPixelForValue(d.errorBars[0].low) * ratio);
+      const x = Math.round(el.x * ratio), px = chart.canvas.getContext('2d').getImageData(x, top, 1, bottom - top + 1).data;
+      const rgb = [1, 3, 5].map((i) => parseInt(d.borderColor.slice(i, i + 2), 16));
+      let colored = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i + 3] > 128 && rgb.every((c, k) => Math.abs(px[i + k] - c) < 60)) colored++;
+      return { height: bottom - top + 1, colored };
+    })()`)) as { height: number; colored: number };
+    expect(bar.height).toBeGreaterThan(20);
+    expect(bar.colored).toBeGreaterThan(0.8 * bar.height);
+    const charts = inspection.charts.slice(1);
     // Fig. 3 and Fig. 1 have one dataset per (sampler, variant); the lambda chart only the landmark variants.
-    expect(inspection.charts[0]!.datasets.map((d) => d.label)).toEqual([
+    expect(charts[0]!.datasets.map((d) => d.label)).toEqual([
       'spos, without landmarks (rounds=1) (n=2)',
       'spos, with landmarks (rounds=1) (n=2)',
       'gdas, without landmarks (rounds=2) (n=1)',
       'gdas, with landmarks (rounds=2) (n=1)',
     ]);
-    expect(inspection.charts[0]!.datasets.map((d) => d.points)).toEqual([4, 4, 8, 8]);
-    expect(inspection.charts[1]!.datasets.map((d) => d.points)).toEqual([16, 16, 8, 8]);
-    expect(inspection.charts[2]!.datasets.map((d) => d.label)).toEqual(['spos, with landmarks (rounds=1)', 'gdas, with landmarks (rounds=2)']);
-    // Tables: results rows and the landmarks added after round 0 of the two-round run.
+    expect(charts[0]!.datasets.map((d) => d.points)).toEqual([4, 4, 8, 8]);
+    expect(charts[1]!.datasets.map((d) => d.points)).toEqual([16, 16, 8, 8]);
+    expect(charts[2]!.datasets.map((d) => d.label)).toEqual(['spos, with landmarks (rounds=1)', 'gdas, with landmarks (rounds=2)']);
+    // Tables: results rows, the landmarks added after round 0 of the two-round run, the paired
+    // differences per method and setting, and both S-KdT variants of each run.
     expect(await page.locator('#results tbody tr').count()).toBe(4);
     expect(await page.locator('#rounds tbody tr').count()).toBe(2);
+    expect(await page.locator('#paired tbody tr').count()).toBe(2);
+    expect(await page.locator('#skdt-variants tbody tr').count()).toBe(3);
   });
 
   it('--png writes a full-page PNG screenshot', { timeout: 60_000 }, async () => {
@@ -163,7 +191,7 @@ describe('lmreg report in headless Chromium', () => {
     await report([...runs, '--out', html, '--png', figures, '--png-figures-only', '--browser', executablePath]);
     const height = (file: string): number => fs.readFileSync(file).readUInt32BE(20);
     expect(fs.readFileSync(figures).readUInt32BE(16)).toBe(1200);
-    expect(height(figures)).toBeGreaterThan(900); // the results table and three charts
+    expect(height(figures)).toBeGreaterThan(900); // the results and paired tables and four charts
     expect(height(figures)).toBeLessThan(height(full));
   });
 

@@ -67,12 +67,15 @@ export async function writeReport(runs: readonly string[], options: WriteReportO
 /**
  * Registers `lmreg report`: a self-contained HTML page (tables and Chart.js figures, no network
  * needed) over finished `lmreg search` run folders, grouped by sampler, variant and the settings
- * that differ between the runs, across seeds.
+ * that differ between the runs, across seeds, with the paired differences with minus without
+ * landmarks per method and setting.
  */
 export function addReportCommand(program: Command, io: ReportIo): Command {
   return program
     .command('report')
-    .description('write an HTML report (results table, S-KdT over epochs, super-net vs ground truth, lambda, landmarks) over search runs')
+    .description(
+      'write an HTML report over search runs: results table, DARTS table, paired differences with minus without landmarks over seeds (bootstrap interval, sign test) and their cost, S-KdT in both variants per run, S-KdT over epochs, super-net vs ground truth, lambda, landmarks',
+    )
     .argument('<runs...>', 'run folders written by `lmreg search --out DIR` (seeds and ablations of one study)')
     .option('-o, --out <file>', 'HTML file to write', 'report.html')
     .option('--png <file>', 'also write a full-page PNG screenshot (headless Chromium)')

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { FileFormatError, InvalidArgumentError } from '@lmreg/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +106,9 @@ describe('readReportData', () => {
       run: 'spos-0',
     });
 
+    expect(landmarks.space).toBe('nb201');
+    expect(landmarks.skdtReleased?.n).toBe(3); // recomputed from the held-out accuracies
+
     const gdas = data.groups[3]!;
     expect(gdas.skdt).toEqual({ mean: 0.25, std: null, n: 1 });
     expect(gdas.noiseCeiling).toBeNull();
@@ -159,7 +163,25 @@ describe('readReportData', () => {
     fs.writeFileSync(path.join(dir('broken'), 'result.json'), '{"space": "nb201", ');
     expect(() => readRun(dir('broken'))).toThrow(FileFormatError);
     fs.writeFileSync(path.join(dir('broken'), 'result.json'), JSON.stringify({ space: 'nb201', dataset: 'mnist', variants: [] }));
-    expect(() => readRun(dir('broken'))).toThrow(/result\.json: is not a search result: .*landmarks/);
+    // The same schema lmreg search writes with: the bad field's path and how to write the file again.
+    expect(() => readRun(dir('broken'))).toThrow(
+      /result\.json: is not a valid result\.json of lmreg search: .*landmarks: missing \(expected array\).*--resume/,
+    );
+    fs.writeFileSync(path.join(dir('broken'), 'result.json'), JSON.stringify({ epochs: 3 }));
+    expect(() => readRun(dir('broken'))).toThrow(/result\.json: is not a result\.json of lmreg search/);
+  });
+
+  it('reads the committed pre-refactor runs, which have no timings: their hours are null', () => {
+    const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../search/fixtures');
+    const data = readReportData(['pre-refactor-spos', 'pre-refactor-gdas', 'pre-refactor-rounds'].map((n) => path.join(fixtures, n)));
+    expect(data.runs.map((r) => [r.name, r.hours])).toEqual([
+      ['pre-refactor-spos', null],
+      ['pre-refactor-gdas', null],
+      ['pre-refactor-rounds', null],
+    ]);
+    expect(data.groups.every((g) => g.variantHours === null && g.runHours === null)).toBe(true);
+    expect(data.groups.find((g) => g.sampler === 'gdas' && g.variant === 'landmarks')?.skdt?.n).toBe(1);
+    expect(data.rounds.length).toBeGreaterThan(0);
   });
 
   it('needs at least one run and gives duplicate folder names their parent', () => {

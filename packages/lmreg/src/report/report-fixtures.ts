@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { createRng } from '@lmreg/common';
+import { getSpace } from '@lmreg/spaces';
+
 import type { StandaloneResult } from '@lmreg/train';
 
 import { SEARCH_PRESETS, type SearchConfig } from '../config/search-config.js';
@@ -60,6 +63,21 @@ export interface FixtureRunOptions {
   readonly unfinished?: boolean;
   /** Replace the architectures' names (to test escaping). */
   readonly archPrefix?: string;
+  /** Write `cpu-time.jsonl` with these CPU seconds (user + system). */
+  readonly cpuSeconds?: number;
+  /**
+   * Super-net accuracies of the held-out architectures per variant, from their ground truth
+   * (default: a noisy function of it). Sets the S-KdT the report recomputes.
+   */
+  readonly supernetAccuracy?: (variant: 'baseline' | 'landmarks', truth: readonly number[]) => number[];
+}
+
+/**
+ * The variants a config trains, as `runSearch` picks them: both with `compareBaseline`, otherwise
+ * the one `ranking.enabled` selects.
+ */
+export function fixtureVariants(config: SearchConfig): ('baseline' | 'landmarks')[] {
+  return config.compareBaseline ? ['baseline', 'landmarks'] : [config.ranking.enabled ? 'landmarks' : 'baseline'];
 }
 
 /** Writes a search-run folder under `dir` and returns its config and result. */
@@ -76,7 +94,10 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
     ranking: { ...base.ranking, ...options.ranking },
   };
   const next = createStream(seed + 1000 * [...config.sampler].reduce((h, c) => (31 * h + c.charCodeAt(0)) % 1_000_003, 7));
-  const arch = (): string => (options.archPrefix ?? '') + nb201Arch(next);
+  // DARTS runs get genuine DARTS genotypes, drawn with the run's seed.
+  const dartsRng = createRng(seed);
+  const darts = config.space === 'darts' ? getSpace('darts') : undefined;
+  const arch = (): string => (options.archPrefix ?? '') + (darts === undefined ? nb201Arch(next) : darts.format(darts.sample(dartsRng)));
   const landmarks = Array.from({ length: config.landmarks.count }, () => standalone(arch(), next, seed));
   const heldOut = Array.from({ length: config.heldOut }, () => standalone(arch(), next, seed));
   const skdt = options.skdt ?? { baseline: 0.2, landmarks: 0.5 };
@@ -109,7 +130,11 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
       skdt: final,
       kendallTau: final,
       spearman: final,
-      supernetAccuracy: heldOut.map((h) => Math.round((h.accuracy * (name === 'landmarks' ? 0.9 : 0.6) + 0.2 * next()) * 1000) / 1000),
+      supernetAccuracy:
+        options.supernetAccuracy?.(
+          name,
+          heldOut.map((h) => h.accuracy),
+        ) ?? heldOut.map((h) => Math.round((h.accuracy * (name === 'landmarks' ? 0.9 : 0.6) + 0.2 * next()) * 1000) / 1000),
       epochs,
       best: { arch: heldOut[0]!.arch, groundTruth: heldOut[0]!.accuracy, supernetAccuracy: 0.55 },
       search: { sampler: config.sampler, evaluated: config.search.budget, top },
@@ -133,7 +158,7 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
     dataset: config.dataset,
     landmarks,
     heldOut,
-    variants: config.compareBaseline ? [variant('baseline'), variant('landmarks')] : [variant('landmarks')],
+    variants: fixtureVariants(config).map(variant),
     backend: 'cpu',
     seconds: seconds.run,
     sampler: config.sampler,
@@ -155,5 +180,12 @@ export function writeFixtureRun(dir: string, options: FixtureRunOptions = {}): {
     result.variants.flatMap((v) => v.epochs.map((e) => JSON.stringify({ event: 'epoch', variant: v.name, ...e }))).join('\n') + '\n',
   );
   if (options.unfinished !== true) fs.writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  if (options.cpuSeconds !== undefined) {
+    const user = Math.round(0.9 * options.cpuSeconds * 100) / 100;
+    fs.writeFileSync(
+      path.join(dir, 'cpu-time.jsonl'),
+      `${JSON.stringify({ userSeconds: user, systemSeconds: options.cpuSeconds - user, wallSeconds: 2 * options.cpuSeconds })}\n`,
+    );
+  }
   return { config, result };
 }

@@ -1,52 +1,27 @@
-import type { MeanStd, ReportData, ReportGroup } from './report-data.js';
+import { CLIENT_SCRIPT } from './report-client.js';
+import type { ReportData, ReportGroup } from './report-data.js';
+import { DASH, escapeHtml, fixed, formatMeanStd, hours, jsonForScript, pct } from './report-format.js';
+import { DARTS_SPACE, dartsSection, pairedSection, runSkdtSection } from './report-sections.js';
+
+export { escapeHtml, formatMeanStd, jsonForScript } from './report-format.js';
+export { COST_CHART_IDS } from './report-sections.js';
 
 /** Ids of the chart canvases in page order (a canvas is left out when its chart would have no data). */
 export const CHART_IDS = { skdt: 'chart-skdt', scatter: 'chart-scatter', lambda: 'chart-lambda' } as const;
-
-/** Escapes text for HTML element content and double- or single-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/**
- * JSON for the inside of a `<script>` element: `<`, `>`, `&` and the JavaScript line separators
- * are written as `\u` escapes, so no string in the data can close the element. `JSON.parse` of
- * the element's text gives the value back.
- */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-const DASH = '—';
-
-function pct(x: number | null | undefined, digits = 2): string {
-  return typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : DASH;
-}
-
-function fixed(x: number | null | undefined, digits = 3): string {
-  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : DASH;
-}
 
 function listSome(items: readonly string[], max: number): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
-function hours(h: number): string {
-  return h >= 10 ? h.toFixed(1) : h >= 0.1 ? h.toFixed(2) : h.toFixed(3);
-}
-
-/** `0.412 ± 0.031` (sample std), or just the mean for a single run. */
-export function formatMeanStd(m: MeanStd | null, digits = 3): string {
-  if (m === null) return DASH;
-  return m.std === null ? `${m.mean.toFixed(digits)} ± ${DASH}` : `${m.mean.toFixed(digits)} ± ${m.std.toFixed(digits)}`;
-}
-
 const VARIANT_TEXT = { baseline: 'without landmarks', landmarks: 'with landmarks' } as const;
 
 function resultsTable(data: ReportData): string {
-  const hasCeiling = data.groups.some((g) => g.noiseCeiling !== null);
-  const hasRank = data.groups.some((g) => g.bestRank !== null);
-  const hasSetting = data.groups.some((g) => g.setting !== '');
+  // DARTS runs have their own table (report-sections.ts).
+  const groups = data.groups.filter((g) => g.space !== DARTS_SPACE);
+  if (groups.length === 0) return '<p class="empty">Every run is in the DARTS space: see the DARTS table below.</p>';
+  const hasCeiling = groups.some((g) => g.noiseCeiling !== null);
+  const hasRank = groups.some((g) => g.bestRank !== null);
+  const hasSetting = groups.some((g) => g.setting !== '');
   const head = [
     'sampler',
     'variant',
@@ -77,11 +52,11 @@ function resultsTable(data: ReportData): string {
     const textColumns = hasSetting ? 3 : 2;
     return `<tr class="variant-${g.variant}" title="${escapeHtml(g.runs.join(', '))}">${cells.map((c, i) => (i < textColumns ? `<td class="text">${c}</td>` : `<td>${c}</td>`)).join('')}</tr>`;
   };
-  const tables = [...new Set(data.groups.flatMap((g) => g.groundTruthTables))];
+  const tables = [...new Set(groups.flatMap((g) => g.groundTruthTables))];
   return [
     '<table id="results">',
     `<thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
-    `<tbody>${data.groups.map(row).join('\n')}</tbody>`,
+    `<tbody>${groups.map(row).join('\n')}</tbody>`,
     '</table>',
     `<p class="note">S-KdT: sparse Kendall tau between super-net and ground-truth accuracy of the held-out architectures, final epoch; std is the sample standard deviation over seeds. GT: ground-truth accuracy of the architecture each search returns (top-1 of the sampler).${
       tables.length === 0
@@ -120,70 +95,11 @@ function landmarkTables(data: ReportData): string {
   ].join('\n');
 }
 
-function chartOrEmpty(id: string, hasData: boolean, empty: string): string {
-  return hasData ? `<div class="chart"><canvas id="${id}" width="880" height="420"></canvas></div>` : `<p class="empty">${escapeHtml(empty)}</p>`;
+/** A chart's canvas (taller when its legend has many entries, which Chart.js puts above the plot), or a note. */
+function chartOrEmpty(id: string, hasData: boolean, empty: string, legendEntries = 0): string {
+  const height = 420 + 22 * Math.max(0, legendEntries - 6);
+  return hasData ? `<div class="chart"><canvas id="${id}" width="880" height="${height}"></canvas></div>` : `<p class="empty">${escapeHtml(empty)}</p>`;
 }
-
-/** Builds the charts from the JSON blob; plain browser JavaScript run after the inlined Chart.js. */
-const CLIENT_SCRIPT = String.raw`(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('lmreg-data').textContent);
-  var palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
-  var colorKeys = [];
-  function color(g) {
-    var k = g.sampler + '|' + g.setting;
-    if (colorKeys.indexOf(k) < 0) colorKeys.push(k);
-    return palette[colorKeys.indexOf(k) % palette.length];
-  }
-  data.groups.forEach(color);
-  var charts = [];
-  function make(id, config) {
-    var canvas = document.getElementById(id);
-    if (!canvas) return;
-    config.options = Object.assign({ animation: false, responsive: false, normalized: true }, config.options || {});
-    var chart = new Chart(canvas, config);
-    canvas.setAttribute('data-points', String(config.data.datasets.reduce(function (n, d) { return n + d.data.length; }, 0)));
-    charts.push(chart);
-  }
-  function axis(title, extra) {
-    return Object.assign({ type: 'linear', title: { display: true, text: title } }, extra || {});
-  }
-  make('chart-skdt', {
-    type: 'line',
-    data: { datasets: data.groups.filter(function (g) { return g.skdtByEpoch.length > 0; }).map(function (g) {
-      var c = color(g);
-      return { label: g.label + ' (n=' + g.runs.length + ')', data: g.skdtByEpoch.map(function (p) { return { x: p.epoch, y: p.mean }; }),
-        borderColor: c, backgroundColor: c, borderDash: g.variant === 'baseline' ? [6, 4] : [], pointRadius: 2, tension: 0 };
-    }) },
-    options: { scales: { x: axis('epoch', { ticks: { precision: 0 } }), y: axis('S-KdT (mean over seeds)') }, },
-  });
-  make('chart-scatter', {
-    type: 'scatter',
-    data: { datasets: data.groups.filter(function (g) { return g.scatter.length > 0; }).map(function (g) {
-      var c = color(g);
-      return { label: g.label, data: g.scatter.map(function (p) { return { x: 100 * p.x, y: 100 * p.y, arch: p.arch, run: p.run }; }),
-        borderColor: c, backgroundColor: g.variant === 'baseline' ? 'rgba(255,255,255,0)' : c, borderWidth: 2,
-        pointStyle: g.variant === 'baseline' ? 'triangle' : 'circle', pointRadius: g.variant === 'baseline' ? 5 : 4 };
-    }) },
-    options: {
-      scales: { x: axis('super-net accuracy (%)'), y: axis('ground-truth accuracy (%)') },
-      plugins: {
-        tooltip: { callbacks: { label: function (ctx) { var r = ctx.raw; return r.run + ' ' + r.arch + ': ' + r.x.toFixed(2) + '% / ' + r.y.toFixed(2) + '%'; } } },
-      },
-    },
-  });
-  make('chart-lambda', {
-    type: 'line',
-    data: { datasets: data.groups.filter(function (g) { return g.variant === 'landmarks' && g.lambdaByEpoch.length > 0; }).map(function (g) {
-      var c = color(g);
-      return { label: g.label, data: g.lambdaByEpoch.map(function (p) { return { x: p.epoch, y: p.mean }; }),
-        borderColor: c, backgroundColor: c, pointRadius: 2, stepped: false };
-    }) },
-    options: { scales: { x: axis('epoch', { ticks: { precision: 0 } }), y: axis('lambda', { beginAtZero: true }) }, },
-  });
-  window.__lmregCharts = charts;
-  document.body.setAttribute('data-charts', String(charts.length));
-})();`;
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 24px auto; max-width: 1100px; color: #222; padding: 0 16px; }
@@ -193,6 +109,9 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
 th { background: #f4f4f4; text-align: center; } td.text, td:first-child, td.arch, td.path { text-align: left; white-space: nowrap; }
 td.arch, td.path { font-family: ui-monospace, monospace; font-size: 12px; }
 tr.variant-landmarks td { background: #f6fbf6; }
+#results td.text, #paired td.text, #skdt-variants td.text, #runs td.text { white-space: normal; min-width: 5em; } .nowrap { white-space: nowrap; }
+#paired th, #paired td { padding: 3px 6px; }
+#landmarks td.arch, #rounds td.arch { white-space: normal; overflow-wrap: anywhere; }
 .note, .empty, .meta { color: #555; font-size: 13px; }
 .chart { margin: 12px 0; }
 `;
@@ -224,17 +143,22 @@ export function renderReportHtml(data: ReportData, options: { chartJs: string; g
   }${when}.</p>
 <h2>Results</h2>
 ${resultsTable(data)}
+${dartsSection(data.groups)}
+<h2 id="paired-differences">Paired differences: with minus without landmarks</h2>
+${pairedSection(data)}
 <h2>Fig. 3: S-KdT over super-net training</h2>
 <p class="note">Mean over seeds per epoch; dashed: without landmarks.</p>
-${chartOrEmpty(CHART_IDS.skdt, hasSkdt, 'No per-epoch S-KdT in these runs.')}
+${chartOrEmpty(CHART_IDS.skdt, hasSkdt, 'No per-epoch S-KdT in these runs.', data.groups.length)}
 <h2>Fig. 1: super-net vs ground-truth accuracy</h2>
 <p class="note">Held-out architectures of every run; triangles: without landmarks, dots: with landmarks.</p>
-${chartOrEmpty(CHART_IDS.scatter, hasScatter, 'No held-out architectures in these runs.')}
+${chartOrEmpty(CHART_IDS.scatter, hasScatter, 'No held-out architectures in these runs.', data.groups.length)}
 <h2>Lambda schedule</h2>
 <p class="note">Weight of the landmark ranking term per epoch (mean over seeds).</p>
-${chartOrEmpty(CHART_IDS.lambda, hasLambda, 'No run with landmarks.')}
+${chartOrEmpty(CHART_IDS.lambda, hasLambda, 'No run with landmarks.', data.groups.filter((g) => g.variant === 'landmarks').length)}
 <h2 id="landmark-set">Landmark set</h2>
 ${landmarkTables(data)}
+<h2 id="skdt-per-run">S-KdT of each run in both variants</h2>
+${runSkdtSection(data)}
 <h2>Runs</h2>
 ${runsTable(data)}
 <script type="application/json" id="lmreg-data">${jsonForScript(data)}</script>
