@@ -58,6 +58,8 @@ void InitBatchNorm(Napi::Env env, Napi::Object exports);
 size_t BatchNormCacheSize();
 /** Registers the fused ReLU-(depthwise-)conv-BN kernels (fused.cc). */
 void InitFused(Napi::Env env, Napi::Object exports);
+/** Registers the multi-tensor clip + SGD update (optim.cc). */
+void InitOptim(Napi::Env env, Napi::Object exports);
 /**
  * One convolution on raw buffers (conv.cc's cached primitives; op 0 forward x,w->y, 1 backward-data
  * dy,w->dx, 2 backward-weights x,dy->dw), geometry as conv()'s 18 numbers. Throws dnnl::error.

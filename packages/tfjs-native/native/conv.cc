@@ -447,6 +447,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lmreg::InitElementwise(env, exports);
   lmreg::InitBatchNorm(env, exports);
   lmreg::InitFused(env, exports);
+  lmreg::InitOptim(env, exports);
   return exports;
 }
 

@@ -55,6 +55,8 @@ Geometry CheckGeometry(Napi::Env env, std::vector<int64_t> numbers, const std::s
 /** Grow-only scratch buffers shared by every call (calls take turns on the mutex). */
 struct Scratch {
   std::vector<float> relu, depthwise, dz, ddepthwise, drelu;
+  // the residual reduction block's: relu(a), the pooled input, the shortcut's output and their gradients
+  std::vector<float> relu2, pooled, shortcut, dpooled, dz2, da;
 };
 
 std::mutex& FusedMutex() {
@@ -299,11 +301,208 @@ Napi::Value FusedConvBnGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+
+// ---- NB201's residual reduction block (ResNet basic block, stride 2) ----
+//
+// y = bn_b(conv_b(relu(bn_a(conv_a(relu(x)))))) + conv_down(avgPool2x2(x)), conv_a 3x3 stride 2
+// pad 1 (cin -> cout), conv_b 3x3 stride 1 pad 1, conv_down 1x1 on the 2x2 / stride 2 average pool,
+// batch norms with batch statistics. The forward pass keeps z_a = conv_a(.), a = bn_a(z_a) and
+// z_b = conv_b(.) in one `saved` buffer [z_a | a | z_b] for the backward pass, which recomputes
+// relu(x), relu(a) and the pooled input.
+
+struct Block {
+  int64_t n, h, w, cin, cout, oh, ow;
+  float epsilon;
+  std::vector<int64_t> conv_a, conv_b, down;
+  int64_t In() const { return n * h * w * cin; }
+  int64_t Out() const { return n * oh * ow * cout; }
+  int64_t Pooled() const { return n * oh * ow * cin; }
+};
+
+Block ReadBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<int64_t> d = Ints(info[0], "dims", 1);
+  if (d.size() != 5) throw Napi::RangeError::New(env, "dims must be [n, h, w, cin, cout]");
+  Block b{d[0], d[1], d[2], d[3], d[4], d[1] / 2, d[2] / 2, 0.f, {}, {}, {}};
+  if (b.h % 2 != 0 || b.w % 2 != 0) throw Napi::RangeError::New(env, "the residual reduction block needs even height and width");
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "epsilon must be a number");
+  b.epsilon = info[1].As<Napi::Number>().FloatValue();
+  if (!(b.epsilon >= 0.f)) throw Napi::RangeError::New(env, "epsilon must be >= 0");
+  // conv.cc's layout: n h w c kh kw o oh ow sh sw dh dw pt pl pb pr groups
+  b.conv_a = {b.n, b.h, b.w, b.cin, 3, 3, b.cout, b.oh, b.ow, 2, 2, 1, 1, 1, 1, 1, 1, 1};
+  b.conv_b = {b.n, b.oh, b.ow, b.cout, 3, 3, b.cout, b.oh, b.ow, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  b.down = {b.n, b.oh, b.ow, b.cin, 1, 1, b.cout, b.oh, b.ow, 1, 1, 1, 1, 0, 0, 0, 0, 1};
+  return b;
+}
+
+/** 2x2 average pool, stride 2, no padding (even sizes): ((a + b) + c) + d, times 1/4. */
+void AvgPool2(const Block& b, const float* x, float* out) {
+  const int64_t c = b.cin, rows = b.n * b.oh;
+#pragma omp parallel for schedule(static) if (b.In() >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t img = r / b.oh, i = r % b.oh;
+    const float* top = x + ((img * b.h + 2 * i) * b.w) * c;
+    const float* bottom = top + b.w * c;
+    float* o = out + r * b.ow * c;
+    for (int64_t j = 0; j < b.ow; ++j) {
+      const float* t = top + 2 * j * c;
+      const float* u = bottom + 2 * j * c;
+#pragma omp simd
+      for (int64_t k = 0; k < c; ++k) o[j * c + k] = (((t[k] + t[c + k]) + u[k]) + u[c + k]) * 0.25f;
+    }
+  }
+}
+
+/** Its adjoint: each input pixel gets a quarter of its window's gradient. */
+void AvgPool2Backward(const Block& b, const float* dout, float* dx) {
+  const int64_t c = b.cin, rows = b.n * b.oh;
+#pragma omp parallel for schedule(static) if (b.In() >= kParallelMin)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t img = r / b.oh, i = r % b.oh;
+    float* top = dx + ((img * b.h + 2 * i) * b.w) * c;
+    float* bottom = top + b.w * c;
+    const float* d = dout + r * b.ow * c;
+    for (int64_t j = 0; j < b.ow; ++j) {
+      float* t = top + 2 * j * c;
+      float* u = bottom + 2 * j * c;
+#pragma omp simd
+      for (int64_t k = 0; k < c; ++k) {
+        const float q = d[j * c + k] * 0.25f;
+        t[k] = q;
+        t[c + k] = q;
+        u[k] = q;
+        u[c + k] = q;
+      }
+    }
+  }
+}
+
+/**
+ * residualBlock(dims [n, h, w, cin, cout], epsilon, x, filterA, gammaA, betaA, filterB, gammaB,
+ *               betaB, filterDown, saved, y): the block's forward pass; saved = [z_a | a | z_b].
+ */
+Napi::Value ResidualBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 12) {
+    throw Napi::TypeError::New(env, "residualBlock(dims, epsilon, x, filterA, gammaA, betaA, filterB, gammaB, betaB, filterDown, saved, y)");
+  }
+  const Block b = ReadBlock(info);
+  const int64_t m = b.Out();
+  float* x = Floats(info[2], b.In(), "x");
+  float* wa = Floats(info[3], 9 * b.cin * b.cout, "filterA");
+  float* ga = Floats(info[4], b.cout, "gammaA");
+  float* ba = Floats(info[5], b.cout, "betaA");
+  float* wb = Floats(info[6], 9 * b.cout * b.cout, "filterB");
+  float* gb = Floats(info[7], b.cout, "gammaB");
+  float* bb = Floats(info[8], b.cout, "betaB");
+  float* wd = Floats(info[9], b.cin * b.cout, "filterDown");
+  float* saved = Floats(info[10], 3 * m, "saved");
+  float* y = Floats(info[11], m, "y");
+  float* za = saved;
+  float* a = saved + m;
+  float* zb = saved + 2 * m;
+  const std::lock_guard<std::mutex> lock(FusedMutex());
+  Scratch& s = Buffers();
+  try {
+    float* r = Sized(s.relu, b.In());
+    Relu(x, r, b.In());
+    RunConv(0, b.conv_a.data(), r, wa, za);
+    BatchNormForward(b.n, b.oh, b.ow, b.cout, b.epsilon, za, ga, ba, a);
+    float* r2 = Sized(s.relu2, m);
+    Relu(a, r2, m);
+    RunConv(0, b.conv_b.data(), r2, wb, zb);
+    BatchNormForward(b.n, b.oh, b.ow, b.cout, b.epsilon, zb, gb, bb, y);
+    float* pooled = Sized(s.pooled, b.Pooled());
+    AvgPool2(b, x, pooled);
+    float* shortcut = Sized(s.shortcut, m);
+    RunConv(0, b.down.data(), pooled, wd, shortcut);
+#pragma omp parallel for simd schedule(static) if (m >= kParallelMin)
+    for (int64_t i = 0; i < m; ++i) y[i] = shortcut[i] + y[i];
+  } catch (const dnnl::error& error) {
+    Rethrow(env, error);
+  }
+  return env.Undefined();
+}
+
+/**
+ * residualBlockGrad(dims, epsilon, dy, x, filterA, gammaA, filterB, gammaB, filterDown, saved,
+ *                   dx, dFilterA, dGammaA, dBetaA, dFilterB, dGammaB, dBetaB, dFilterDown).
+ */
+Napi::Value ResidualBlockGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 18) {
+    throw Napi::TypeError::New(env,
+                               "residualBlockGrad(dims, epsilon, dy, x, filterA, gammaA, filterB, gammaB, filterDown, saved, dx, dFilterA, dGammaA, "
+                               "dBetaA, dFilterB, dGammaB, dBetaB, dFilterDown)");
+  }
+  const Block b = ReadBlock(info);
+  const int64_t m = b.Out();
+  float* dy = Floats(info[2], m, "dy");
+  float* x = Floats(info[3], b.In(), "x");
+  float* wa = Floats(info[4], 9 * b.cin * b.cout, "filterA");
+  float* ga = Floats(info[5], b.cout, "gammaA");
+  float* wb = Floats(info[6], 9 * b.cout * b.cout, "filterB");
+  float* gb = Floats(info[7], b.cout, "gammaB");
+  float* wd = Floats(info[8], b.cin * b.cout, "filterDown");
+  float* saved = Floats(info[9], 3 * m, "saved");
+  float* dx = Floats(info[10], b.In(), "dx");
+  float* dwa = Floats(info[11], 9 * b.cin * b.cout, "dFilterA");
+  float* dga = Floats(info[12], b.cout, "dGammaA");
+  float* dba = Floats(info[13], b.cout, "dBetaA");
+  float* dwb = Floats(info[14], 9 * b.cout * b.cout, "dFilterB");
+  float* dgb = Floats(info[15], b.cout, "dGammaB");
+  float* dbb = Floats(info[16], b.cout, "dBetaB");
+  float* dwd = Floats(info[17], b.cin * b.cout, "dFilterDown");
+  const float* za = saved;
+  const float* a = saved + m;
+  const float* zb = saved + 2 * m;
+  const std::lock_guard<std::mutex> lock(FusedMutex());
+  Scratch& s = Buffers();
+  try {
+    // shortcut: dx = avgPool2'(conv_down'(dy))
+    float* pooled = Sized(s.pooled, b.Pooled());
+    AvgPool2(b, x, pooled);
+    RunConv(2, b.down.data(), pooled, dy, dwd);
+    float* dpooled = Sized(s.dpooled, b.Pooled());
+    RunConv(1, b.down.data(), dy, wd, dpooled);
+    AvgPool2Backward(b, dpooled, dx);
+    // second ReLU-conv-BN
+    float* dz = Sized(s.dz2, m);
+    BatchNormBackward(b.n, b.oh, b.ow, b.cout, b.epsilon, dy, zb, gb, dz, dgb, dbb);
+    float* r2 = Sized(s.relu2, m);
+    Relu(a, r2, m);
+    RunConv(2, b.conv_b.data(), r2, dz, dwb);
+    float* dr2 = Sized(s.drelu, m);
+    RunConv(1, b.conv_b.data(), dz, wb, dr2);
+    float* da = Sized(s.da, m);
+    ReluBackward(dr2, a, da, m);
+    // first ReLU-conv-BN
+    BatchNormBackward(b.n, b.oh, b.ow, b.cout, b.epsilon, da, za, ga, dz, dga, dba);
+    float* r = Sized(s.relu, b.In());
+    Relu(x, r, b.In());
+    RunConv(2, b.conv_a.data(), r, dz, dwa);
+    float* dr = Sized(s.ddepthwise, b.In());
+    RunConv(1, b.conv_a.data(), dz, wa, dr);
+    const int64_t n = b.In();
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = x[i];
+      const float g = dr[i] * Select(v != v, v, Select(v > 0.f, 1.f, 0.f));
+      dx[i] = dx[i] + g;
+    }
+  } catch (const dnnl::error& error) {
+    Rethrow(env, error);
+  }
+  return env.Undefined();
+}
+
 }  // namespace
 
 void InitFused(Napi::Env env, Napi::Object exports) {
   exports.Set("fusedConvBn", Napi::Function::New(env, FusedConvBn, "fusedConvBn"));
   exports.Set("fusedConvBnGrad", Napi::Function::New(env, FusedConvBnGrad, "fusedConvBnGrad"));
+  exports.Set("residualBlock", Napi::Function::New(env, ResidualBlock, "residualBlock"));
+  exports.Set("residualBlockGrad", Napi::Function::New(env, ResidualBlockGrad, "residualBlockGrad"));
 }
 
 }  // namespace lmreg

@@ -8,8 +8,12 @@ export {
   DEFAULT_BATCH_NORM_EPSILON,
   isFusedBatchNormAvailable,
 } from './kernels/batch-norm.js';
-export { AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './kernels/fused.js';
+export { ADD_N, AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './kernels/fused.js';
 export { RELU_CONV_BN, RELU_CONV_BN_GRAD, RELU_SEP_CONV_BN, RELU_SEP_CONV_BN_GRAD, reluConvBn, reluSepConvBn } from './kernels/fused-conv.js';
 export type { FusedConvOptions } from './kernels/fused-conv.js';
+export { CLIP_SGD } from './kernels/optim.js';
+export { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from './kernels/loss.js';
+export { RESIDUAL_REDUCTION, RESIDUAL_REDUCTION_GRAD } from './kernels/residual.js';
+export type { ClipSgdAttrs } from './kernels/optim.js';
 export { bufferPoolStats, clearBufferPool } from './kernels/output.js';
 export { isNativeKernelRegistered, NATIVE_KERNELS, registerNativeKernels, unregisterNativeKernels } from './kernels/register.js';

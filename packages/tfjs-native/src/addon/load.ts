@@ -100,6 +100,55 @@ export interface NativeAddon {
     dGamma: Float32Array,
     dBeta: Float32Array,
   ): void;
+  /** NB201's residual reduction block forward (dims [n, h, w, cin, cout]); saved = [z_a | a | z_b]. */
+  residualBlock(
+    dims: Int32Array,
+    epsilon: number,
+    x: Float32Array,
+    filterA: Float32Array,
+    gammaA: Float32Array,
+    betaA: Float32Array,
+    filterB: Float32Array,
+    gammaB: Float32Array,
+    betaB: Float32Array,
+    filterDown: Float32Array,
+    saved: Float32Array,
+    y: Float32Array,
+  ): void;
+  /** Its gradient from dy, the inputs and saved. */
+  residualBlockGrad(
+    dims: Int32Array,
+    epsilon: number,
+    dy: Float32Array,
+    x: Float32Array,
+    filterA: Float32Array,
+    gammaA: Float32Array,
+    filterB: Float32Array,
+    gammaB: Float32Array,
+    filterDown: Float32Array,
+    saved: Float32Array,
+    dx: Float32Array,
+    dFilterA: Float32Array,
+    dGammaA: Float32Array,
+    dBetaA: Float32Array,
+    dFilterB: Float32Array,
+    dGammaB: Float32Array,
+    dBetaB: Float32Array,
+    dFilterDown: Float32Array,
+  ): void;
+  /**
+   * Global-norm clip + SGD update over many variables (see `LmregClipSgd`): writes newWeights (and
+   * newMomenta unless momentum is 0) from grads, weights and momenta (null: no buffer yet);
+   * hyper = [lr, momentum, weightDecay, dampening, nesterov 0/1, maxNorm]. Returns the norm.
+   */
+  clipSgd(
+    grads: readonly Float32Array[],
+    weights: readonly Float32Array[],
+    momenta: readonly (Float32Array | null)[],
+    newWeights: readonly Float32Array[],
+    newMomenta: readonly Float32Array[] | null,
+    hyper: Float64Array,
+  ): number;
   /** Tunes glibc malloc to keep freed large blocks (see registerNativeKernels); false if not applied. */
   retainFreedMemory(): boolean;
   setThreads(count: number): void;

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { isNativeAvailable } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
-import { AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './fused.js';
+import { ADD_N, AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './fused.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
 import { maxRelativeError, random, TOLERANCE, valuesWith } from './test-support.js';
 
@@ -113,6 +113,33 @@ if (!isNativeAvailable()) {
       actual.forEach((v, i) => expect(maxRelativeError(v, expected[i] ?? new Float32Array())).toBeLessThanOrEqual(TOLERANCE));
     });
 
+    test.prop(
+      [
+        fc.record({
+          shape: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 }),
+          count: fc.integer({ min: 1, max: 5 }),
+          repeat: fc.boolean(),
+          seed: fc.integer({ min: 1, max: 1e6 }),
+        }),
+      ],
+      { numRuns: 60 },
+    )('LmregAddN and its gradient equal tf.addN exactly (in-order float32 sums; an input passed twice gets both gradients)', (c) => {
+      const run = (sum: (ts: tf.Tensor[]) => tf.Tensor): tf.Tensor[] =>
+        tf.tidy(() => {
+          const size = c.shape.reduce((a, b) => a * b, 1);
+          const xs = Array.from({ length: c.count }, (_, i) => tf.tensor(random(size, c.seed + i), c.shape));
+          // a skip connection feeds the same tensor to a sum twice
+          const terms = (ts: tf.Tensor[]) => (c.repeat ? [...ts, ts[0] as tf.Tensor] : ts);
+          const r = tf.tensor(random(size, c.seed + 99), c.shape);
+          return [sum(terms(xs)), ...tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(sum(terms(ts)), r)))(xs)];
+        });
+      const expected = valuesWith(false, () => run((ts) => tf.addN(ts)));
+      const actual = valuesWith(true, () =>
+        run((ts) => tf.engine().runKernel(ADD_N, Object.fromEntries(ts.map((t, i) => [`t${i}`, t])), { count: ts.length } as never) as tf.Tensor),
+      );
+      expect(actual.map((v) => Array.from(v))).toEqual(expected.map((v) => Array.from(v)));
+    });
+
     it('registers all four with their gradients; bad attrs and shapes name the problem', () => {
       registerNativeKernels();
       for (const name of [RELU, RELU_GRAD, AVG_POOL, AVG_POOL_GRAD]) expect(isNativeKernelRegistered(name)).toBe(true);
@@ -127,6 +154,8 @@ if (!isNativeAvailable()) {
           /output shape \[1, 4, 4, 2\]/,
         );
         expect(() => tf.engine().runKernel(RELU, { x: tf.ones([2], 'int32') })).toThrow(/float32/);
+        expect(() => tf.engine().runKernel(ADD_N, { t0: tf.ones([2]), t1: tf.ones([3]) }, { count: 2 } as never)).toThrow(/differ in shape/);
+        expect(() => tf.engine().runKernel(ADD_N, { t0: tf.ones([2]) }, { count: 2 } as never)).toThrow(/missing input t1/);
       });
       expect(tf.memory().numTensors).toBe(before);
       unregisterNativeKernels();

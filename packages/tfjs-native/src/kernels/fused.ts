@@ -31,6 +31,13 @@ export const AVG_POOL = 'LmregAvgPool';
 /** `{dy, x}`, the same attrs -> dx, the exact adjoint of `LmregAvgPool` (padding excluded from the counts). */
 export const AVG_POOL_GRAD = 'LmregAvgPoolGrad';
 
+/**
+ * `{t0, ..., t<count-1>}` (same shape, float32), attrs `{count}` -> their sum, added in order in
+ * float32 (as tfjs' AddN). Its gradient hands each input a copy of dy without the tape saving the
+ * inputs: tfjs-core's AddN gradient saves every input (one `Identity` call each) only to count them.
+ */
+export const ADD_N = 'LmregAddN';
+
 interface AvgPoolAttrs {
   filterSize: number;
   strides: number;
@@ -167,5 +174,44 @@ export const avgPoolGradient: GradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved as [tf.Tensor];
     return { x: () => tf.engine().runKernel(AVG_POOL_GRAD, { dy: dy as tf.Tensor, x }, attrs as never) as tf.Tensor };
+  },
+};
+
+function addNCount(attrs: unknown): number {
+  const count = (attrs as { count?: unknown } | undefined)?.count;
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
+    throw new NativeKernelError(ADD_N, `attr count must be an integer >= 1, got ${String(count)}`);
+  }
+  return count;
+}
+
+/** The cpu kernel of `LmregAddN`. */
+export const addNConfig: KernelConfig = {
+  kernelName: ADD_N,
+  backendName: 'cpu',
+  kernelFunc: (args) => {
+    const backend = args.backend as unknown as CpuBackendLike;
+    const count = addNCount(args.attrs);
+    const tensors = Array.from({ length: count }, (_, i) => args.inputs[`t${i}`]);
+    const first = tensors[0];
+    const values = tensors.map((t, i) => {
+      if (t === undefined) throw new NativeKernelError(ADD_N, `missing input t${i}`);
+      if (first !== undefined && (t.shape.length !== first.shape.length || t.shape.some((d, k) => d !== first.shape[k]))) {
+        throw new NativeKernelError(ADD_N, `t${i} [${t.shape.join(', ')}] and t0 [${first.shape.join(', ')}] differ in shape`);
+      }
+      return float32(ADD_N, backend, t, `t${i}`);
+    });
+    const out = uninitialisedFloats(product((first as TensorInfo).shape));
+    if (out.length > 0) call(ADD_N, 'addN', () => loadNativeAddon().addN(out, values));
+    return backend.makeTensorInfo([...(first as TensorInfo).shape], 'float32', out);
+  },
+};
+
+/** The gradient of `LmregAddN`: a copy of dy for each input (nothing saved). */
+export const addNGradient: GradConfig = {
+  kernelName: ADD_N,
+  gradFunc: (dy, _saved, attrs) => {
+    const count = addNCount(attrs);
+    return Object.fromEntries(Array.from({ length: count }, (_, i) => [`t${i}`, () => tf.clone(dy as tf.Tensor)]));
   },
 };

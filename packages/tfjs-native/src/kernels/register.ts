@@ -23,6 +23,9 @@ import { nativeDepthwiseBackpropFilterConfig, nativeDepthwiseBackpropInputConfig
 import { nativePoolConfig, nativePoolGradConfig } from './pool.js';
 import { nativeConcatConfig, nativeSplitVConfig } from './copy.js';
 import {
+  ADD_N,
+  addNConfig,
+  addNGradient,
   AVG_POOL,
   AVG_POOL_GRAD,
   avgPoolConfig,
@@ -46,6 +49,15 @@ import {
   reluSepConvBnGradConfig,
   reluSepConvBnGradient,
 } from './fused-conv.js';
+import { CLIP_SGD, clipSgdConfig } from './optim.js';
+import {
+  SOFTMAX_CROSS_ENTROPY,
+  SOFTMAX_CROSS_ENTROPY_GRAD,
+  softmaxCrossEntropyConfig,
+  softmaxCrossEntropyGradConfig,
+  softmaxCrossEntropyGradient,
+} from './loss.js';
+import { RESIDUAL_REDUCTION, RESIDUAL_REDUCTION_GRAD, residualReductionConfig, residualReductionGradConfig, residualReductionGradient } from './residual.js';
 
 /** Kernel names `registerNativeKernels()` installs for the `cpu` backend. */
 export const NATIVE_KERNELS: readonly string[] = [
@@ -78,6 +90,12 @@ export const NATIVE_KERNELS: readonly string[] = [
   RELU_CONV_BN_GRAD,
   RELU_SEP_CONV_BN,
   RELU_SEP_CONV_BN_GRAD,
+  CLIP_SGD,
+  SOFTMAX_CROSS_ENTROPY,
+  SOFTMAX_CROSS_ENTROPY_GRAD,
+  RESIDUAL_REDUCTION,
+  RESIDUAL_REDUCTION_GRAD,
+  ADD_N,
 ];
 
 /** Kernels that only this package defines (no stock kernel to replace or restore). */
@@ -92,6 +110,12 @@ const OWN_KERNELS: Readonly<Record<string, KernelConfig>> = {
   [RELU_CONV_BN_GRAD]: reluConvBnGradConfig,
   [RELU_SEP_CONV_BN]: reluSepConvBnConfig,
   [RELU_SEP_CONV_BN_GRAD]: reluSepConvBnGradConfig,
+  [CLIP_SGD]: clipSgdConfig,
+  [SOFTMAX_CROSS_ENTROPY]: softmaxCrossEntropyConfig,
+  [SOFTMAX_CROSS_ENTROPY_GRAD]: softmaxCrossEntropyGradConfig,
+  [RESIDUAL_REDUCTION]: residualReductionConfig,
+  [RESIDUAL_REDUCTION_GRAD]: residualReductionGradConfig,
+  [ADD_N]: addNConfig,
 };
 
 const factories: Record<string, (fallback: KernelFunc) => KernelConfig> = {
@@ -129,7 +153,9 @@ const current = (kernelName: string): KernelConfig | undefined => tf.getKernel(k
  * `Sum` / `Mean` / `Max` over any axes; `AddN`; strided `Slice` and `PadV2`; and adds the fused
  * training-mode batch norm kernels behind `batchNormWithBatchStats`, and `LmregRelu` /
  * `LmregAvgPool` with one-kernel gradients (`./fused.ts`), and the fused ReLU-conv-BN edge ops
- * `LmregReluConvBn` / `LmregReluSepConvBn` (`./fused-conv.ts`). The originals are kept
+ * `LmregReluConvBn` / `LmregReluSepConvBn` (`./fused-conv.ts`), and the multi-tensor clip + SGD
+ * update `LmregClipSgd` (`./optim.ts`) the softmax cross-entropy `LmregSoftmaxCrossEntropy`
+ * (`./loss.ts`) NB201's residual reduction block `LmregResidualReduction` (`./residual.ts`) and `LmregAddN`. The originals are kept
  * for `unregisterNativeKernels` and as fallbacks for what the native ones do not handle (non-float32
  * dtypes, NCHW, batch-broadcast MatMul, contiguous slices). Idempotent.
  *
@@ -158,7 +184,16 @@ export function registerNativeKernels(): readonly string[] {
   const addon = loadNativeAddon();
   // The gradient registry is global and keyed by kernel name (ours): registering it is harmless
   // for other backends, which simply have no such kernel.
-  for (const gradient of [batchNormTrainGradient, reluGradient, avgPoolGradient, reluConvBnGradient, reluSepConvBnGradient]) {
+  for (const gradient of [
+    batchNormTrainGradient,
+    reluGradient,
+    avgPoolGradient,
+    reluConvBnGradient,
+    reluSepConvBnGradient,
+    softmaxCrossEntropyGradient,
+    residualReductionGradient,
+    addNGradient,
+  ]) {
     if ((tf.getGradient(gradient.kernelName) as unknown) === undefined) tf.registerGradient(gradient);
   }
   if (!allocatorTuned && process.env['LMREG_NATIVE_MALLOC'] !== 'default') {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { networkOptionReader } from './network-options.js';
 import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from './layers.js';
+import { nb201ResidualReduction, sumOf } from './nb201-parts.js';
 import type { BaseNetworkOptions, ForwardOptions, Network, NetworkBuilder, SetWeightsOptions } from './network.js';
 import { VariableStore } from './variable-store.js';
 
@@ -247,13 +248,7 @@ export class Nb201Network implements Network<Nb201ArchLike> {
     return tf.tidy(() => {
       let h = batchNormBatchStats(conv2dTorch(x, v('stem.conv'), 1, 1), v('stem.bn.gamma'), v('stem.bn.beta'));
       for (let stage = 1; stage <= 3; stage++) {
-        if (stage > 1) {
-          const r = `reduce${stage - 1}`;
-          const a = reluConvBn(h, v(`${r}.conv_a.conv`), v(`${r}.conv_a.bn.gamma`), v(`${r}.conv_a.bn.beta`), 2);
-          const b = reluConvBn(a, v(`${r}.conv_b.conv`), v(`${r}.conv_b.bn.gamma`), v(`${r}.conv_b.bn.beta`), 1);
-          const shortcut = conv2dTorch(tf.avgPool(h, 2, 2, 'valid'), v(`${r}.downsample.conv`), 1, 0);
-          h = tf.add(shortcut, b);
-        }
+        if (stage > 1) h = nb201ResidualReduction(h, v, `reduce${stage - 1}`);
         for (let cell = 0; cell < this.cells; cell++) h = this.#cell(h, stage, cell, ops, live);
       }
       h = relu(batchNormBatchStats(h, v('lastact.bn.gamma'), v('lastact.bn.beta')));
@@ -274,7 +269,7 @@ export class Nb201Network implements Network<Nb201ArchLike> {
         terms.push(this.#edge(source, stage, cell, edge, ops[edge] as Nb201Op));
       });
       if (!needed) continue;
-      nodes[target] = terms.length === 0 ? tf.zerosLike(input) : terms.length === 1 ? (terms[0] as tf.Tensor4D) : (tf.addN(terms) as tf.Tensor4D);
+      nodes[target] = terms.length === 0 ? tf.zerosLike(input) : terms.length === 1 ? (terms[0] as tf.Tensor4D) : sumOf(terms);
     }
     return nodes[3] as tf.Tensor4D;
   }

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, relu, reluConvBn } from './layers.js';
 import { assertNb201Arch, NB201_EDGES, NB201_OPS, type Nb201Network, type Nb201ArchLike, type Nb201Op } from './nb201-network.js';
+import { nb201ResidualReduction } from './nb201-parts.js';
 
 /**
  * GDAS's weighted forward of a discrete NB201 path, composed outside the network from the
@@ -35,13 +36,7 @@ export function nb201WeightedForward(net: Nb201Network, arch: Nb201ArchLike, wei
   return tf.tidy(() => {
     let h = batchNormBatchStats(conv2dTorch(x, v('stem.conv'), 1, 1), v('stem.bn.gamma'), v('stem.bn.beta'));
     for (let stage = 1; stage <= 3; stage++) {
-      if (stage > 1) {
-        const r = `reduce${stage - 1}`;
-        const a = reluConvBn(h, v(`${r}.conv_a.conv`), v(`${r}.conv_a.bn.gamma`), v(`${r}.conv_a.bn.beta`), 2);
-        const b = reluConvBn(a, v(`${r}.conv_b.conv`), v(`${r}.conv_b.bn.gamma`), v(`${r}.conv_b.bn.beta`), 1);
-        const shortcut = conv2dTorch(tf.avgPool(h, 2, 2, 'valid'), v(`${r}.downsample.conv`), 1, 0);
-        h = tf.add(shortcut, b);
-      }
+      if (stage > 1) h = nb201ResidualReduction(h, v, `reduce${stage - 1}`);
       for (let cell = 0; cell < net.cells; cell++) {
         const nodes: tf.Tensor4D[] = [h];
         for (let target = 1; target <= 3; target++) {

@@ -2,15 +2,27 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { ensureGradients } from '@lmreg/core';
 import * as tf from '@tensorflow/tfjs-core';
 
-import { clipGradNorm } from '../optim/clip.js';
 import type { SgdOptimizer } from '../optim/sgd.js';
 import type { Network } from './network.js';
+
+/** @lmreg/tfjs-native's fused form (one kernel forward, one backward), called by name when the backend has it. */
+const FUSED_SOFTMAX_CROSS_ENTROPY = 'LmregSoftmaxCrossEntropy';
 
 /**
  * Mean softmax cross-entropy of `logits` `[batch, classes]` against integer `labels` `[batch]`.
  * Returns a new scalar; inputs are not disposed. Labels outside `[0, classes)` contribute 0.
+ * On `--backend native` it is one kernel each way (`LmregSoftmaxCrossEntropy`) instead of about
+ * 13 forward and 20 backward; the same function.
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  if (
+    logits.dtype === 'float32' &&
+    (labels.dtype === 'int32' || labels.dtype === 'float32') &&
+    tf.getKernel(FUSED_SOFTMAX_CROSS_ENTROPY, tf.getBackend()) !== undefined &&
+    tf.getKernel(`${FUSED_SOFTMAX_CROSS_ENTROPY}Grad`, tf.getBackend()) !== undefined
+  ) {
+    return tf.engine().runKernel(FUSED_SOFTMAX_CROSS_ENTROPY, { logits, labels }) as tf.Scalar;
+  }
   return tf.tidy(() => {
     const classes = logits.shape[1];
     // tfjs-backend-wasm 4.22's OneHot ignores the dtype argument and writes int32 bits into a
@@ -56,7 +68,7 @@ export interface TrainStepResult {
 /**
  * One training step: forward of `arch` on `(x, y)`, softmax cross-entropy plus the optional
  * extra term, ONE gradient computation over all the network's variables, one global clip, one
- * optimizer step. Variables that got no gradient (off every path used in the step) are not
+ * optimizer step (`optimizer.clipAndApplyGradients`: a single kernel call on `--backend native`). Variables that got no gradient (off every path used in the step) are not
  * touched. Leaks no tensors.
  */
 export function trainStep<A>(options: TrainStepOptions<A>): TrainStepResult {
@@ -108,9 +120,9 @@ export function trainStep<A>(options: TrainStepOptions<A>): TrainStepResult {
         if (key === undefined) throw new InvalidArgumentError(`internal: gradient for unknown variable '${name}'.`);
         byKey[key] = grad;
       }
-      const clipped = clipGradNorm(byKey, clipNorm);
-      optimizer.applyGradients(clipped.grads, variables, lr);
-      return tf.stack([value, ce as tf.Scalar, extra ?? tf.scalar(0), clipped.norm]) as tf.Tensor1D;
+      // One fused kernel call on `--backend native` (LmregClipSgd), the composite ops elsewhere.
+      const norm = optimizer.clipAndApplyGradients(byKey, variables, lr, clipNorm);
+      return tf.stack([value, ce as tf.Scalar, extra ?? tf.scalar(0), norm]) as tf.Tensor1D;
     });
   } finally {
     tf.dispose([ce as tf.Scalar, extra as tf.Scalar].filter((t) => t !== undefined));

@@ -1,0 +1,198 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+
+import { loadNativeAddon } from '../addon/load.js';
+import { NativeKernelError } from '../errors.js';
+import { DEFAULT_BATCH_NORM_EPSILON } from './batch-norm.js';
+import type { CpuBackendLike } from './conv2d.js';
+import { floats } from './conv2d.js';
+import { uninitialisedFloats } from './output.js';
+
+/**
+ * NB201's residual reduction block (its `ResNetBasicblock` with stride 2) as one kernel:
+ * `{x [n, h, w, cin], filterA [3, 3, cin, cout], gammaA, betaA, filterB [3, 3, cout, cout],
+ * gammaB, betaB, filterDown [1, 1, cin, cout]}`, attrs `{epsilon}` -> `[y, saved]` with
+ * `y = bnB(convB(relu(bnA(convA(relu(x)))))) + convDown(avgPool2x2(x))` `[n, h/2, w/2, cout]`:
+ * convA 3x3 stride 2 padding 1, convB 3x3 stride 1 padding 1, the shortcut a 2x2 stride-2 average
+ * pool and a 1x1 conv, batch norms with batch statistics (training mode, biased variance), h and w
+ * even. `saved` (flat, 3 x y's size) holds what the gradient needs (convA's output, bnA's output,
+ * convB's output); callers drop it. One kernel forward and one backward
+ * (`LmregResidualReductionGrad`) instead of 5 + 8 and 13 saved tensors.
+ */
+export const RESIDUAL_REDUCTION = 'LmregResidualReduction';
+/**
+ * `{dy, x, filterA, gammaA, filterB, gammaB, filterDown, saved}`, attrs `{epsilon}` ->
+ * `[dx, dFilterA, dGammaA, dBetaA, dFilterB, dGammaB, dBetaB, dFilterDown]`.
+ */
+export const RESIDUAL_REDUCTION_GRAD = 'LmregResidualReductionGrad';
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function epsilonOf(attrs: unknown): number {
+  const epsilon = (attrs as { epsilon?: number } | undefined)?.epsilon ?? DEFAULT_BATCH_NORM_EPSILON;
+  if (typeof epsilon !== 'number' || !(epsilon >= 0) || !Number.isFinite(epsilon)) {
+    throw new NativeKernelError(RESIDUAL_REDUCTION, `attr epsilon must be a finite number >= 0, got ${String(epsilon)}`);
+  }
+  return epsilon;
+}
+
+interface Plan {
+  dims: Int32Array;
+  outShape: number[];
+  cout: number;
+}
+
+/** Checks every input's shape against x's and filterA's; returns the addon's dims. */
+function plan(kernelName: string, inputs: Readonly<Record<string, TensorInfo | undefined>>, names: readonly string[]): Plan {
+  const fail = (why: string): never => {
+    throw new NativeKernelError(kernelName, why);
+  };
+  const missing = names.filter((name) => inputs[name] === undefined);
+  if (missing.length > 0) fail(`missing input(s) ${missing.join(', ')}`);
+  const shape = (name: string): number[] => [...(inputs[name] as TensorInfo).shape];
+  const [n = 0, h = 0, w = 0, cin = 0] = shape('x');
+  if (shape('x').length !== 4 || n * h * w * cin === 0) fail(`x must be a non-empty NHWC tensor, got [${shape('x').join(', ')}]`);
+  if (h % 2 !== 0 || w % 2 !== 0) fail(`x's height and width must be even, got [${shape('x').join(', ')}]`);
+  const cout = shape('filterA')[3] ?? 0;
+  const expected: Record<string, number[]> = {
+    filterA: [3, 3, cin, cout],
+    gammaA: [cout],
+    betaA: [cout],
+    filterB: [3, 3, cout, cout],
+    gammaB: [cout],
+    betaB: [cout],
+    filterDown: [1, 1, cin, cout],
+    dy: [n, h / 2, w / 2, cout],
+    saved: [3 * n * (h / 2) * (w / 2) * cout],
+  };
+  if (cout < 1) fail(`filterA must be [3, 3, ${cin}, cout], got [${shape('filterA').join(', ')}]`);
+  for (const name of names) {
+    const want = expected[name];
+    if (want === undefined) continue;
+    const got = shape(name);
+    if (got.length !== want.length || got.some((d, i) => d !== want[i])) fail(`${name} must have shape [${want.join(', ')}], got [${got.join(', ')}]`);
+  }
+  return { dims: Int32Array.of(n, h, w, cin, cout), outShape: [n, h / 2, w / 2, cout], cout };
+}
+
+function float32(kernelName: string, backend: CpuBackendLike, t: TensorInfo, name: string): Float32Array {
+  const v = floats(backend, t);
+  if (v === undefined || v.length !== sizeOf(t.shape)) {
+    throw new NativeKernelError(kernelName, `input ${name} must be a float32 tensor (got dtype ${t.dtype}, shape [${t.shape.join(', ')}])`);
+  }
+  return v;
+}
+
+function runAddon(kernelName: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (cause) {
+    throw new NativeKernelError(kernelName, `the native residual block failed: ${String(cause)}`, { cause });
+  }
+}
+
+const FORWARD_INPUTS = ['x', 'filterA', 'gammaA', 'betaA', 'filterB', 'gammaB', 'betaB', 'filterDown'] as const;
+const GRAD_INPUTS = ['dy', 'x', 'filterA', 'gammaA', 'filterB', 'gammaB', 'filterDown', 'saved'] as const;
+
+/** The cpu kernel of `LmregResidualReduction`. */
+export const residualReductionConfig: KernelConfig = {
+  kernelName: RESIDUAL_REDUCTION,
+  backendName: 'cpu',
+  kernelFunc: (args) => {
+    const backend = args.backend as unknown as CpuBackendLike;
+    const epsilon = epsilonOf(args.attrs);
+    const { dims, outShape } = plan(RESIDUAL_REDUCTION, args.inputs, FORWARD_INPUTS);
+    const v = FORWARD_INPUTS.map((name) => float32(RESIDUAL_REDUCTION, backend, args.inputs[name] as TensorInfo, name));
+    const size = sizeOf(outShape);
+    const saved = uninitialisedFloats(3 * size);
+    const y = uninitialisedFloats(size);
+    const [x, fa, ga, ba, fb, gb, bb, fd] = v as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    runAddon(RESIDUAL_REDUCTION, () => loadNativeAddon().residualBlock(dims, epsilon, x, fa, ga, ba, fb, gb, bb, fd, saved, y));
+    return [backend.makeTensorInfo(outShape, 'float32', y), backend.makeTensorInfo([3 * size], 'float32', saved)];
+  },
+};
+
+/** The cpu kernel of `LmregResidualReductionGrad`. */
+export const residualReductionGradConfig: KernelConfig = {
+  kernelName: RESIDUAL_REDUCTION_GRAD,
+  backendName: 'cpu',
+  kernelFunc: (args) => {
+    const backend = args.backend as unknown as CpuBackendLike;
+    const epsilon = epsilonOf(args.attrs);
+    const { dims, cout } = plan(RESIDUAL_REDUCTION_GRAD, args.inputs, GRAD_INPUTS);
+    const v = GRAD_INPUTS.map((name) => float32(RESIDUAL_REDUCTION_GRAD, backend, args.inputs[name] as TensorInfo, name));
+    const [dy, x, fa, ga, fb, gb, fd, saved] = v as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    const shapes = [
+      (args.inputs['x'] as TensorInfo).shape,
+      [...(args.inputs['filterA'] as TensorInfo).shape],
+      [cout],
+      [cout],
+      [...(args.inputs['filterB'] as TensorInfo).shape],
+      [cout],
+      [cout],
+      [...(args.inputs['filterDown'] as TensorInfo).shape],
+    ];
+    const out = shapes.map((shape) => uninitialisedFloats(sizeOf(shape)));
+    const [dx, dfa, dga, dba, dfb, dgb, dbb, dfd] = out as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    runAddon(RESIDUAL_REDUCTION_GRAD, () =>
+      loadNativeAddon().residualBlockGrad(dims, epsilon, dy, x, fa, ga, fb, gb, fd, saved, dx, dfa, dga, dba, dfb, dgb, dbb, dfd),
+    );
+    return out.map((values, i) => backend.makeTensorInfo([...(shapes[i] ?? [])], 'float32', values));
+  },
+};
+
+/** The gradient of `LmregResidualReduction` (one `LmregResidualReductionGrad`; `saved` is its second output). */
+export const residualReductionGradient: GradConfig = {
+  kernelName: RESIDUAL_REDUCTION,
+  inputsToSave: ['x', 'filterA', 'gammaA', 'filterB', 'gammaB', 'filterDown'],
+  outputsToSave: [false, true],
+  gradFunc: (dys, saved, attrs) => {
+    const dy = (Array.isArray(dys) ? dys[0] : dys) as tf.Tensor;
+    const [x, filterA, gammaA, filterB, gammaB, filterDown, kept] = saved as tf.Tensor[];
+    const grads = tf
+      .engine()
+      .runKernel(
+        RESIDUAL_REDUCTION_GRAD,
+        { dy, x, filterA, gammaA, filterB, gammaB, filterDown, saved: kept } as tf.NamedTensorMap,
+        attrs as never,
+      ) as tf.Tensor[];
+    const [dx, dfa, dga, dba, dfb, dgb, dbb, dfd] = grads as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    return {
+      x: () => dx,
+      filterA: () => dfa,
+      gammaA: () => dga,
+      betaA: () => dba,
+      filterB: () => dfb,
+      gammaB: () => dgb,
+      betaB: () => dbb,
+      filterDown: () => dfd,
+    };
+  },
+};
