@@ -13,6 +13,7 @@ export { addSchemaFlags, flagValues, schemaFlags } from './config/schema-flags.j
 export type { FlagMeta, SchemaFlag } from './config/schema-flags.js';
 export { rankingMetrics, runSearch } from './search/run-search.js';
 export type { SearchJobOptions } from './search/run-search.js';
+export type { StandaloneQueueOptions } from './queue/standalone-producer.js';
 export type {
   DeepReadonly,
   EpochRecord,

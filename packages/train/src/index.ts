@@ -108,7 +108,15 @@ export type {
 } from './model/index.js';
 export { clipGradNorm, cosineLr, createSgd, SgdOptimizer } from './optim/index.js';
 export type { CosineScheduleOptions, SgdOptions, SgdState } from './optim/index.js';
-export { BACKEND_REQUESTS, BackendUnavailableError, defaultWasmPath, FUTURE_BACKENDS, parseBackendRequest, selectBackend } from './backend/index.js';
+export {
+  BACKEND_REQUESTS,
+  BackendUnavailableError,
+  currentBackendName,
+  defaultWasmPath,
+  FUTURE_BACKENDS,
+  parseBackendRequest,
+  selectBackend,
+} from './backend/index.js';
 export type { BackendRequest, SelectBackendOptions, SelectedBackend, SelectedBackendName } from './backend/index.js';
 export { isTrainingKernelRegistered, registerTrainingKernels, TRAINING_KERNELS, unregisterTrainingKernels } from './kernels/index.js';
 export type { TrainingKernelBackend } from './kernels/index.js';

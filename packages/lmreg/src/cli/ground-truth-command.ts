@@ -16,7 +16,7 @@ import {
 import { type Command, Option } from 'commander';
 
 import { readConfigFile } from '../config/search-config.js';
-import { redisOptionsOf } from '../queue/connection.js';
+import { redactUrl, redisOptionsOf } from '../queue/connection.js';
 import { createQueueProgressReporter } from '../queue/progress-line.js';
 import { buildGroundTruthOnQueue, QUEUE_ROWS_FILE } from '../queue/producer.js';
 import { shardFromEnv } from '../queue/shard-env.js';
@@ -98,7 +98,10 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
       'this process trains every n-th job starting at the i-th (run n processes with 1/n .. n/n); default from $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX/$LMREG_SHARD_COUNT',
       parseShard,
     )
-    .option('--queue <url>', 'train on `lmreg worker`s of this Redis queue (redis://host:port) instead of in this process; rows go to rows-queue.jsonl')
+    .option(
+      '--queue <url>',
+      'train on `lmreg worker`s of this Redis queue (redis://host:port) instead of in this process; rows go to rows-queue.jsonl, and the table is finished when all are there',
+    )
     .option('--attempts <n>', 'with --queue: attempts per job before it fails (default 3)', parseIntFlag)
     .option('--job-timeout <seconds>', 'with --queue: a worker stops a job running longer (default 3600)', parseIntFlag)
     .option('--limit <n>', 'stop after n newly trained jobs', parseIntFlag)
@@ -153,6 +156,7 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
             version,
             ...(opts['attempts'] === undefined ? {} : { attempts: opts['attempts'] as number }),
             ...(opts['jobTimeout'] === undefined ? {} : { timeoutSeconds: opts['jobTimeout'] as number }),
+            command: `lmreg ground-truth build --out ${out}${typeof opts['config'] === 'string' ? ` -c ${opts['config']}` : ''} --queue ${redactUrl(opts['queue'])}`,
             onProgress: (p) => reporter.update(p),
             onMessage: (m) => {
               if (quiet) return;
@@ -161,8 +165,13 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
             },
           });
           reporter.stop();
+          const table = report.table;
           io.out(
-            `wrote ${report.written} rows to ${path.join(out, QUEUE_ROWS_FILE)}; ${report.jobs - report.missing}/${report.jobs} done; finish with: lmreg ground-truth finish --out ${out}\n`,
+            `wrote ${report.written} rows to ${path.join(out, QUEUE_ROWS_FILE)}; ${report.jobs - report.missing}/${report.jobs} done; ${
+              table === undefined
+                ? `the table in ${out} was finished already`
+                : `finished ${path.join(out, 'table.csv')}: ${table.rows} architectures; noise ceiling S-KdT ${table.noiseCeiling.skdt.toFixed(3)}`
+            }\n`,
           );
         } finally {
           reporter.stop();
@@ -172,7 +181,7 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
       const fromEnv = opts['shard'] === undefined ? shardFromEnv() : undefined;
       if (fromEnv !== undefined && !quiet) io.err(`shard ${fromEnv.shard.index + 1}/${fromEnv.shard.count} from ${fromEnv.source}\n`);
       const shard = (opts['shard'] as Shard | undefined) ?? fromEnv?.shard;
-      const backend = await chooseBackend(
+      await chooseBackend(
         opts['backend'] as BackendRequest,
         {
           quiet,
@@ -186,7 +195,6 @@ export function addGroundTruthCommand(program: Command, io: CliIo, version: stri
         const report = await buildGroundTruth({
           dir: path.resolve(out),
           config,
-          backendName: backend.name,
           ...(shard === undefined ? {} : { shard }),
           ...(opts['limit'] === undefined ? {} : { limit: opts['limit'] as number }),
           onProgress: (p) => progress.update({ phase: 'standalone', ...p }),

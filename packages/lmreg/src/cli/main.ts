@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { paramCountOf, type BackendRequest } from '@lmreg/train';
 
 import { addSchemaFlags, flagValues } from '../config/schema-flags.js';
+import { redactUrl, redisOptionsOf } from '../queue/connection.js';
 import { readConfigFile, resolveSearchConfig, searchConfigSchema, type SearchConfig } from '../config/search-config.js';
 import { addReportCommand } from '../report/report-command.js';
 import { addEvalCommand } from './eval-command.js';
@@ -47,6 +48,12 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
     .option('-o, --out <dir>', 'run directory (default: runs/search-<date>-<time>)')
     .option('--resume', 'continue the run in --out from its last checkpoint (its config.json is the base; flags need not be repeated)')
     .option('--restart', 'discard the run in --out (its own files) and start again')
+    .option(
+      '--queue <url>',
+      'train the stand-alone networks (landmarks, held-out, round proposals) on `lmreg worker`s of this Redis queue (redis://host:port) instead of in this process',
+    )
+    .option('--attempts <n>', 'with --queue: attempts per job before it fails (default 3)', parseIntFlag)
+    .option('--job-timeout <seconds>', 'with --queue: a worker stops a job running longer (default 3600)', parseIntFlag)
     .option('--json', 'print result.json instead of the table')
     .option('-q, --quiet', 'no progress output')
     .option('--verbose', "how the backend was chosen, and tfjs' own notices")
@@ -63,8 +70,13 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
         { source: 'command-line flags', values: flags },
       ];
       const config: SearchConfig = resolveSearchConfig(layers);
+      const queueUrl = typeof opts['queue'] === 'string' ? opts['queue'] : undefined;
+      if (queueUrl === undefined && (opts['attempts'] !== undefined || opts['jobTimeout'] !== undefined)) {
+        throw new InvalidArgumentError('--attempts and --job-timeout are for the jobs of --queue: add --queue <url>, or drop them.');
+      }
+      if (queueUrl !== undefined) redisOptionsOf(queueUrl); // a bad URL is refused before any work
       const quiet = opts['quiet'] === true || opts['json'] === true;
-      const backend = await chooseBackend(
+      await chooseBackend(
         config.backend as BackendRequest,
         {
           quiet,
@@ -79,7 +91,9 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
       // Ctrl-C: say how to continue (the last finished epoch is checkpointed).
       const onInterrupt = (): void => {
         progress.stop();
-        io.err(`\ninterrupted. Continue this run with: lmreg search --out ${JSON.stringify(outDir)} --resume\n`);
+        io.err(
+          `\ninterrupted. Continue this run with: lmreg search --out ${JSON.stringify(outDir)} --resume${queueUrl === undefined ? '' : ` --queue ${redactUrl(queueUrl)}`}\n`,
+        );
         process.exit(130);
       };
       process.once('SIGINT', onInterrupt);
@@ -89,7 +103,16 @@ export function createProgram(io: { out: (s: string) => void; err: (s: string) =
           outDir,
           resume: opts['resume'] === true,
           restart: opts['restart'] === true,
-          backendName: backend.name,
+          ...(queueUrl === undefined
+            ? {}
+            : {
+                queue: {
+                  url: queueUrl,
+                  version: VERSION,
+                  ...(opts['attempts'] === undefined ? {} : { attempts: opts['attempts'] as number }),
+                  ...(opts['jobTimeout'] === undefined ? {} : { timeoutSeconds: opts['jobTimeout'] as number }),
+                },
+              }),
           onProgress: (p) => progress.update(p),
           onMessage: (m) => (quiet ? undefined : io.err(`${m}\n`)),
         });

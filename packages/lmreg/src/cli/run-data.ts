@@ -17,9 +17,12 @@ export interface RunData {
 /**
  * Loads the data set of a search config and takes the same training and test subsets as
  * `runSearch` (same dataset, image size, subset sizes and seed), so that accuracies computed by
- * `lmreg standalone` and `lmreg eval` are comparable with a search run's.
+ * `lmreg standalone`, `lmreg eval` and the stand-alone jobs of `lmreg search --queue` are those of a
+ * search run.
  */
-export async function loadRunData(config: SearchConfig): Promise<RunData> {
+export async function loadRunData(
+  config: Pick<SearchConfig, 'dataset' | 'dataDir' | 'imageSize' | 'trainSubset' | 'testSubset' | 'seed' | 'channels' | 'cells'>,
+): Promise<RunData> {
   const dataset = await loadDataset(config.dataset, {
     ...(config.dataDir === undefined ? {} : { dataDir: config.dataDir }),
     resize: { height: config.imageSize, width: config.imageSize },

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -54,5 +57,27 @@ describe('lmreg worker', () => {
 
   it('finds the built lmreg script its trainer processes run', () => {
     expect(lmregScript()).toMatch(/dist[/\\]cli\.js$/);
+  });
+});
+
+describe('lmreg search --queue', () => {
+  it('no Redis at the URL: exit 2, one line, and the run folder is not started; a bad URL and queue flags without --queue are refused', async () => {
+    const port = await closedPort();
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-search-queue-')), 'run');
+    try {
+      const r = await run(['search', '--preset', 'tiny', '--backend', 'cpu', '-q', '--out', out, '--queue', `redis://127.0.0.1:${port}`]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toContain(`lmreg: no Redis answers at redis://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}). Start one there`);
+      expect(fs.existsSync(path.join(out, 'config.json'))).toBe(false); // the corrected command starts afresh, no --restart needed
+      const bad = await run(['search', '--preset', 'tiny', '-q', '--out', out, '--queue', 'localhost:6379']);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toBe("lmreg: --queue must be a redis:// or rediss:// URL like redis://127.0.0.1:6379 (got 'localhost:6379').\n");
+      const stray = await run(['search', '--preset', 'tiny', '-q', '--out', out, '--attempts', '2']);
+      expect(stray.code).toBe(2);
+      expect(stray.err).toMatch(/--attempts and --job-timeout are for the jobs of --queue/);
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,9 @@ import { DEFAULT_GROUND_TRUTH } from '@lmreg/train';
 import { describe, expect, it } from 'vitest';
 
 import { redisOptionsOf, redactUrl } from './connection.js';
-import { jobIdOf, queueJobSchema, recipeHashOf } from './job.js';
+import { SEARCH_PRESETS } from '../config/search-config.js';
+import { jobIdOf, queueJobSchema, recipeHashOf, standaloneJobIdOf } from './job.js';
+import { standaloneJobRecipeSchema, standaloneRecipeOf } from './standalone-recipe.js';
 import { createQueueProgressReporter, formatQueueProgress } from './progress-line.js';
 
 describe('job identity', () => {
@@ -26,6 +28,27 @@ describe('job identity', () => {
       if (a !== b || s !== t) expect(jobIdOf('0123456789abcdef', b, t)).not.toBe(id);
     },
   );
+
+  it("a search's stand-alone recipe: only what changes a stand-alone result changes its hash; its jobs have their own ids", () => {
+    const config = SEARCH_PRESETS.tiny;
+    const recipe = standaloneRecipeOf(config);
+    expect(standaloneJobRecipeSchema.parse(recipe)).toEqual(recipe);
+    const h = recipeHashOf(recipe);
+    expect(h).toMatch(/^[0-9a-f]{16}$/);
+    // The super-net's settings, the sampler and where the data lies do not change a stand-alone training.
+    expect(recipeHashOf(standaloneRecipeOf({ ...config, epochs: 9, sampler: 'random', ranking: { ...config.ranking, lambdaMax: 1 }, dataDir: '/srv' }))).toBe(
+      h,
+    );
+    expect(recipeHashOf(standaloneRecipeOf({ ...config, standalone: { ...config.standalone, lr: 0.2 } }))).not.toBe(h);
+    expect(recipeHashOf(standaloneRecipeOf({ ...config, seed: 1 }))).not.toBe(h);
+    expect(recipeHashOf(standaloneRecipeOf({ ...config, trainSubset: 100 }))).not.toBe(h);
+    expect(standaloneJobIdOf(h, 'k', 3)).toMatch(/^sa\.[0-9a-f]{16}\.[0-9a-f]{16}\.3$/);
+    expect(standaloneJobIdOf(h, 'k', 3)).not.toBe(jobIdOf(h, 'k', 3));
+    const job = { kind: 'standalone', version: '0.1.0', recipeHash: h, arch: 'a', key: 'k', seed: 3, recipe, timeoutSeconds: 60 };
+    expect(queueJobSchema.safeParse(job).success).toBe(true);
+    expect(queueJobSchema.safeParse({ ...job, index: 0 }).success).toBe(false);
+    expect(standaloneJobRecipeSchema.safeParse({ ...recipe, epochs: 2 }).success).toBe(false); // a super-net field is not part of it
+  });
 
   it('the job schema refuses unknown kinds and fields', () => {
     expect(queueJobSchema.safeParse({ kind: 'noop', version: '0.1.0', note: 'load-test job: trains nothing, returns at once' }).success).toBe(true);

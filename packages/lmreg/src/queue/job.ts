@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { GroundTruthConfig, GroundTruthRow } from '@lmreg/train';
+import type { GroundTruthConfig, GroundTruthRow, StandaloneResult } from '@lmreg/train';
 import { z } from 'zod';
 
 /** Name of the BullMQ queue that holds lmreg's stand-alone training jobs. */
@@ -29,6 +29,29 @@ export const groundTruthJobSchema = z.strictObject({
   timeoutSeconds: z.number().positive(),
 });
 
+/**
+ * One stand-alone training of `lmreg search` (a landmark, a held-out architecture, a round's
+ * proposal): train `arch` alone under the search's stand-alone recipe; its result is the
+ * `StandaloneResult` the search's own process would compute.
+ */
+export const standaloneJobSchema = z.strictObject({
+  kind: z.literal('standalone'),
+  /** lmreg version of the producer: a worker of another version refuses the job (and returns it). */
+  version: z.string().min(1),
+  /** {@link recipeHashOf} the recipe, as computed by the producer. */
+  recipeHash: z.string().regex(/^[0-9a-f]{16}$/),
+  /** `space.format(arch)`. */
+  arch: z.string().min(1),
+  /** `space.key(arch)`. */
+  key: z.string().min(1),
+  /** Seed of the network's weights and batches: `seedFor(recipe.seed, key)`, as the search computes it. */
+  seed: z.number().int(),
+  /** The search's stand-alone recipe and data reference (`StandaloneJobRecipe`); the worker validates it. */
+  recipe: z.record(z.string(), z.unknown()),
+  /** Per-job timeout: the worker stops a training that runs longer (the attempt fails and is retried). */
+  timeoutSeconds: z.number().positive(),
+});
+
 /** A job that trains nothing (for load tests of the queue itself). */
 export const noopJobSchema = z.strictObject({
   kind: z.literal('noop'),
@@ -37,10 +60,12 @@ export const noopJobSchema = z.strictObject({
 });
 
 /** Every kind of job on the queue. */
-export const queueJobSchema = z.discriminatedUnion('kind', [groundTruthJobSchema, noopJobSchema]);
+export const queueJobSchema = z.discriminatedUnion('kind', [groundTruthJobSchema, standaloneJobSchema, noopJobSchema]);
 
 /** A ground-truth job's data. */
 export type GroundTruthJobData = z.infer<typeof groundTruthJobSchema>;
+/** A search's stand-alone job's data. */
+export type StandaloneJobData = z.infer<typeof standaloneJobSchema>;
 /** Any job's data. */
 export type QueueJobData = z.infer<typeof queueJobSchema>;
 
@@ -61,6 +86,13 @@ export interface GroundTruthJobResult {
   readonly worker: WorkerInfo;
 }
 
+/** Result of a search's stand-alone job: what `trainStandalone` returned, and where it ran. */
+export interface StandaloneJobResult {
+  readonly kind: 'standalone';
+  readonly result: StandaloneResult;
+  readonly worker: WorkerInfo;
+}
+
 /** Result of a load-test job. */
 export interface NoopJobResult {
   readonly kind: 'noop';
@@ -68,7 +100,7 @@ export interface NoopJobResult {
 }
 
 /** Any job's result. */
-export type QueueJobResult = GroundTruthJobResult | NoopJobResult;
+export type QueueJobResult = GroundTruthJobResult | StandaloneJobResult | NoopJobResult;
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -86,10 +118,11 @@ function sha16(text: string): string {
 }
 
 /**
- * The recipe hash of a table: 16 hex digits of the SHA-256 of its config in canonical JSON (keys
- * sorted). `dataDir` is left out: it says where the data is on one machine, not what it is.
+ * The recipe hash of a table's config (or of a search's stand-alone recipe): 16 hex digits of the
+ * SHA-256 of it in canonical JSON (keys sorted). `dataDir` is left out: it says where the data is
+ * on one machine, not what it is.
  */
-export function recipeHashOf(config: GroundTruthConfig): string {
+export function recipeHashOf(config: GroundTruthConfig | { readonly dataDir?: string | undefined }): string {
   const { dataDir: _where, ...what } = config;
   return sha16(canonical(what));
 }
@@ -100,4 +133,9 @@ export function recipeHashOf(config: GroundTruthConfig): string {
  */
 export function jobIdOf(recipeHash: string, key: string, seed: number): string {
   return `gt.${recipeHash}.${sha16(key)}.${seed}`;
+}
+
+/** The BullMQ job id of a search's stand-alone job: like {@link jobIdOf}, prefixed `sa.` (its own recipe kind). */
+export function standaloneJobIdOf(recipeHash: string, key: string, seed: number): string {
+  return `sa.${recipeHash}.${sha16(key)}.${seed}`;
 }

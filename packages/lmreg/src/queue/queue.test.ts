@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { buildGroundTruth, listGroundTruthJobs, readGroundTruthRows, selectBackend, type GroundTruthConfig } from '@lmreg/train';
+import { buildGroundTruth, finishGroundTruth, listGroundTruthJobs, readGroundTruthRows, selectBackend, type GroundTruthConfig } from '@lmreg/train';
 import { getSpace, type Nb201Arch } from '@lmreg/spaces';
 import { TINY_GROUND_TRUTH as TINY } from '@lmreg/train/testing';
 import { Queue } from 'bullmq';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRedis, redisOptionsOf } from './connection.js';
 import { jobIdOf, NOOP_NOTE, QUEUE_NAME, recipeHashOf } from './job.js';
 import { QUEUE_ROWS_FILE } from './producer.js';
+import { TEST_HOLD_JOBS_ENV } from './trainer-protocol.js';
 
 // The queue end to end: a real Redis on a free loopback port, real `lmreg worker` and
 // `lmreg ground-truth build --queue` processes (dist/cli.js, built before tests by turbo), cpu backend.
@@ -70,8 +71,8 @@ interface Run {
   err(): string;
 }
 
-function lmreg(args: readonly string[]): Run {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function lmreg(args: readonly string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.add(child);
   let out = '';
   let err = '';
@@ -86,11 +87,13 @@ function lmreg(args: readonly string[]): Run {
   return { child, done, err: () => err };
 }
 
-const FAST_LOCKS = ['--lock-duration', '2000', '--stalled-interval', '1000'];
-
-/** Starts a worker and waits until its trainer is ready. */
-async function worker(extra: readonly string[] = []): Promise<Run> {
-  const w = lmreg(['worker', '--queue', url, '--backend', 'cpu', ...FAST_LOCKS, ...extra]);
+/**
+ * Starts a worker and waits until its trainer is ready. Workers keep BullMQ's default 30 s job lock
+ * (a loaded machine cannot make them lose a job they are training); the fault test shortens it for
+ * the worker it kills, and the stalled check of the workers that take over.
+ */
+async function worker(extra: readonly string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  const w = lmreg(['worker', '--queue', url, '--backend', 'cpu', ...extra], env);
   await until(() => /trainers ready/.test(w.err()) || w.child.exitCode !== null, 60_000);
   return w;
 }
@@ -226,8 +229,23 @@ describe('ground-truth build --queue', () => {
     const result = await build.done;
     expect(result.err).toMatch(/12 jobs .*12 enqueued, 0 on the queue already/);
     expect(result.code, result.err).toBe(0);
-    expect(result.out).toMatch(/wrote 12 rows to .*rows-queue\.jsonl; 12\/12 done; finish with: lmreg ground-truth finish --out /);
+    // The producer finishes the table itself: the same table.csv as the local build's (but the wall-time column).
+    expect(result.out).toMatch(
+      /^wrote 12 rows to .*rows-queue\.jsonl; 12\/12 done; finished .*table\.csv: 6 architectures; noise ceiling S-KdT -?\d\.\d{3}\n$/,
+    );
     expect(rowLines(dir)).toHaveLength(12);
+    finishGroundTruth(localDir, { command: 'local', version: VERSION });
+    const csvWithoutSeconds = (d: string): string[][] => {
+      const [head, ...rows] = fs
+        .readFileSync(path.join(d, 'table.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(','));
+      const drop = head!.indexOf('seconds');
+      return [head!, ...rows].map((cells) => cells.filter((_, i) => i !== drop));
+    };
+    expect(csvWithoutSeconds(dir)).toEqual(csvWithoutSeconds(localDir));
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'table.json'), 'utf8'))).toMatchObject({ rows: 6, backends: ['cpu'], version: VERSION });
     const same = (r: {
       index: number;
       arch: string;
@@ -293,9 +311,10 @@ describe('faults: no row lost, none duplicated', () => {
     const config: GroundTruthConfig = { ...TINY, archs: 2, sampleSeed: 303, recipe: { ...TINY.recipe, epochs: 8 } };
     const hash = recipeHashOf(config);
     const dir = path.join(root, 'faults');
-    const first = await worker();
+    // The worker to kill holds the first job it takes until it is killed (test-only switch of the
+    // trainer process), so the kill always lands mid-job; its 5 s lock then expires with it.
+    const first = await worker(['--lock-duration', '5000', '--stalled-interval', '1000'], { [TEST_HOLD_JOBS_ENV]: '1' });
     const p1 = producer(dir, config);
-    // Kill the worker while it trains (its job has reported progress), and the producer with it.
     let victim = '';
     await until(async () => {
       const active = (await queue.getActive()).filter((j) => j.id?.startsWith(`gt.${hash}`) && typeof j.progress === 'object');
@@ -306,24 +325,98 @@ describe('faults: no row lost, none duplicated', () => {
     p1.child.kill('SIGKILL');
     expect((await first.done).code).toBeNull();
     await p1.done;
+    expect(fs.existsSync(path.join(dir, QUEUE_ROWS_FILE))).toBe(false); // no row yet
     // Redis goes down and comes back with its append-only file: the jobs are still there.
     await stopRedis();
     await startRedis();
     expect(await (await queue.getJob(victim))!.getState()).toBe('active'); // still locked by the dead worker, until its lock expires
 
-    const rest = await Promise.all([worker(), worker()]);
+    const rest = await Promise.all([worker(['--stalled-interval', '1000']), worker(['--stalled-interval', '1000'])]);
     const p2 = await producer(dir, config).done;
     expect(p2.code, p2.err).toBe(0);
-    expect(p2.err).toMatch(/4 jobs .*: 0 enqueued, \d on the queue already/); // nothing enqueued twice
+    expect(p2.err).toMatch(/4 jobs .*: 0 enqueued, 4 on the queue already/); // nothing enqueued twice
     const lines = rowLines(dir);
     expect(lines).toHaveLength(4);
     expect(new Set(readGroundTruthRows(dir).map((r) => `${r.key}#${r.seed}`)).size).toBe(4);
     const killed = (await queue.getJob(victim))!;
     expect(await killed.getState()).toBe('completed');
     expect(killed.stalledCounter).toBeGreaterThanOrEqual(1); // given back by the stalled check, then trained elsewhere
+    expect((killed.returnvalue as { worker: { pid: number } }).worker.pid).not.toBe(first.child.pid);
     const ours = (await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).filter((j) => j.id?.startsWith(`gt.${hash}`));
     expect(ours).toHaveLength(4);
+    expect(await Promise.all(ours.map((j) => j.getState()))).toEqual(['completed', 'completed', 'completed', 'completed']);
     for (const w of rest) w.child.kill('SIGTERM');
     for (const w of rest) expect((await w.done).code).toBe(0);
   }, 150_000);
+});
+
+/** `value` without its `seconds` fields (wall time differs from run to run). */
+function withoutSeconds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSeconds);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'seconds')
+        .map(([k, v]) => [k, withoutSeconds(v)]),
+    );
+  }
+  return value;
+}
+
+describe('lmreg search --queue', () => {
+  it('2 workers give the result.json of the local run; a search killed while its jobs wait is resumed without enqueuing them again', async () => {
+    // Tiny (smaller subsets), on the cpu backend, with a second round (its top-2 proposals are trained alone)
+    // and the search's top-1 trained alone.
+    const config = {
+      preset: 'tiny',
+      backend: 'cpu',
+      trainSubset: 256,
+      testSubset: 128,
+      compareBaseline: false,
+      epochs: 1,
+      rounds: 2,
+      roundLandmarks: 2,
+      search: { trainTop: 1 },
+    };
+    const file = path.join(root, 'search.json');
+    fs.writeFileSync(file, JSON.stringify(config));
+    const localDir = path.join(root, 'search-local');
+    const queuedDir = path.join(root, 'search-queued');
+    const local = lmreg(['search', '-c', file, '--out', localDir, '--json']);
+
+    // No worker yet: the search enqueues its 4 landmarks and 6 held-out architectures in one batch, says that no
+    // worker is connected, and is killed while its jobs wait.
+    const killed = lmreg(['search', '-c', file, '--out', queuedDir, '--queue', url]);
+    await until(() => /no lmreg worker is connected/.test(killed.err()) || killed.child.exitCode !== null, 120_000);
+    killed.child.kill('SIGKILL');
+    const first = await killed.done;
+    expect(first.err).toMatch(/: 10 stand-alone trainings \(recipe [0-9a-f]{16}\): 10 enqueued, 0 on the queue already\n/);
+    expect(first.err).toContain(`no lmreg worker is connected; the jobs wait until one is: start \`lmreg worker --queue ${url}\``);
+
+    const workers = await Promise.all([worker(), worker()]);
+    const resumed = await lmreg(['search', '--out', queuedDir, '--resume', '--queue', url]).done;
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.err).toMatch(/: 10 stand-alone trainings \(recipe [0-9a-f]{16}\): 0 enqueued, 10 on the queue already\n/);
+    expect(resumed.err).toMatch(/landmark 1\/4: test \d+\.\d\d % in \d+\.\d s on .* \(cpu, 1 thread\)/);
+    const reference = await local.done;
+    expect(reference.code, reference.err).toBe(0);
+
+    // The same result.json values: landmark and held-out accuracies, round landmarks, proposals, S-KdT, per-epoch records.
+    const read = (dir: string, name: string): unknown => JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    const queuedResult = read(queuedDir, 'result.json') as { backend: string; variants: { skdt: number; rounds: { added: unknown[] }[] }[] };
+    expect(withoutSeconds(queuedResult)).toEqual(withoutSeconds(read(localDir, 'result.json')));
+    expect(queuedResult.backend).toBe('cpu');
+    expect(queuedResult.variants[0]!.rounds[0]!.added).toHaveLength(2);
+    expect(withoutSeconds(read(queuedDir, 'standalone.json'))).toEqual(withoutSeconds(read(localDir, 'standalone.json')));
+
+    // Every stand-alone result came from one job of the queue, trained by a worker (both took part).
+    const trained = Object.keys(read(queuedDir, 'standalone.json') as Record<string, unknown>);
+    expect(trained.length).toBeGreaterThanOrEqual(12); // 10 + the 2 proposals (the top-1 may be one of them)
+    const jobs = (await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).filter((j) => j.id?.startsWith('sa.'));
+    expect(jobs.map((j) => (j.returnvalue as { result: { key: string } }).result.key).sort()).toEqual([...trained].sort());
+    expect(new Set(jobs.map((j) => (j.returnvalue as { worker: { pid: number } }).worker.pid)).size).toBe(2);
+
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const w of workers) expect((await w.done).code).toBe(0);
+  }, 600_000);
 });

@@ -16,8 +16,9 @@ function script(name: string, body: string): string {
   fs.writeFileSync(file, `process.on('disconnect', () => process.exit(0));\n${body}\n`);
   return file;
 }
-const request = { recipeHash: '0123456789abcdef', config: TINY, index: 0, arch: 'x', seed: 0 };
+const request = { job: 'ground-truth', recipeHash: '0123456789abcdef', config: TINY, index: 0, arch: 'x', seed: 0 } as const;
 const row = { index: 0, arch: 'x', key: 'k', seed: 0, testAccuracy: 0.5, validAccuracy: 0.5, testLoss: 1, params: 10, seconds: 0.1, backend: 'cpu' };
+const output = { kind: 'ground-truth', row };
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-slot-'));
@@ -31,13 +32,13 @@ describe('TrainerSlot', () => {
         'ok',
         `
       process.send({ type: 'ready', backend: 'cpu', threads: 3 });
-      process.on('message', (m) => { process.send({ type: 'progress', id: m.id, done: 1, total: 2 }); process.send({ type: 'row', id: m.id, row: ${JSON.stringify(row)} }); });`,
+      process.on('message', (m) => { process.send({ type: 'progress', id: m.id, done: 1, total: 2 }); process.send({ type: 'result', id: m.id, output: ${JSON.stringify(output)} }); });`,
       ),
       args: [],
     });
     const progress: number[][] = [];
     const r = await slot.train(request, { timeoutMs: 10_000, onProgress: (d, t) => progress.push([d, t]) });
-    expect(r).toEqual({ row, backend: 'cpu', threads: 3 });
+    expect(r).toEqual({ output, backend: 'cpu', threads: 3 });
     expect(progress).toEqual([[1, 2]]);
     slot.close();
   });
@@ -50,12 +51,12 @@ describe('TrainerSlot', () => {
         `
       require('fs').appendFileSync(${JSON.stringify(counter)}, 'x');
       process.send({ type: 'ready', backend: 'cpu', threads: 1 });
-      process.on('message', (m) => { if (m.seed === 1) process.send({ type: 'row', id: m.id, row: ${JSON.stringify(row)} }); });`,
+      process.on('message', (m) => { if (m.seed === 1) process.send({ type: 'result', id: m.id, output: ${JSON.stringify(output)} }); });`,
       ),
       args: [],
     });
     await expect(slot.train(request, { timeoutMs: 300 })).rejects.toThrow(QueueJobTimeoutError);
-    await expect(slot.train({ ...request, seed: 1 }, { timeoutMs: 10_000 })).resolves.toMatchObject({ row });
+    await expect(slot.train({ ...request, seed: 1 }, { timeoutMs: 10_000 })).resolves.toMatchObject({ output });
     expect(fs.readFileSync(counter, 'utf8')).toBe('xx');
     // Aborting (the worker returns the job) kills the training too.
     const abort = new AbortController();

@@ -1,9 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 
-import type { GroundTruthRow } from '@lmreg/train';
-
 import { QueueDataMissingError, QueueJobTimeoutError, QueueTrainerError } from './errors.js';
-import type { TrainerMessage, TrainRequest } from './trainer-protocol.js';
+import type { TrainerMessage, TrainerOutput, TrainRequest } from './trainer-protocol.js';
 
 /** How to start a trainer process: `node <script> <args...>` with an IPC channel. */
 export interface TrainerCommand {
@@ -12,11 +10,17 @@ export interface TrainerCommand {
 }
 
 /** What a trainer slot gives back for one job. */
-export interface TrainedRow {
-  readonly row: GroundTruthRow;
+export interface Trained {
+  readonly output: TrainerOutput;
   readonly backend: string;
   readonly threads: number;
 }
+
+/** `Omit` applied to each member of a union. */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A {@link TrainRequest} without the fields the slot fills in. */
+export type SlotRequest = OmitEach<TrainRequest, 'type' | 'id'>;
 
 /** A training that was stopped on purpose (worker stopping, job returned): not the job's fault. */
 export class TrainingAbortedError extends Error {
@@ -75,14 +79,14 @@ export class TrainerSlot {
    * is killed), {@link TrainingAbortedError} when `signal` aborts (the trainer is killed).
    */
   async train(
-    request: Omit<TrainRequest, 'type' | 'id'>,
+    request: SlotRequest,
     options: { readonly timeoutMs: number; readonly signal?: AbortSignal; readonly onProgress?: (done: number, total: number) => void },
-  ): Promise<TrainedRow> {
+  ): Promise<Trained> {
     const { backend, threads } = await this.start();
     const child = this.child;
     if (child === undefined) throw new Error('the trainer process exited before the job could start');
     const id = this.nextId++;
-    return new Promise<TrainedRow>((resolve, reject) => {
+    return new Promise<Trained>((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(timer);
         child.off('message', onMessage);
@@ -97,9 +101,9 @@ export class TrainerSlot {
       const onMessage = (m: TrainerMessage): void => {
         if (!('id' in m) || m.id !== id) return;
         if (m.type === 'progress') options.onProgress?.(m.done, m.total);
-        else if (m.type === 'row') {
+        else if (m.type === 'result') {
           cleanup();
-          resolve({ row: m.row, backend, threads });
+          resolve({ output: m.output, backend, threads });
         } else if (m.type === 'error') {
           fail(m.dataMissing ? new QueueDataMissingError(m.message) : new Error(m.message), false);
         }
@@ -121,7 +125,7 @@ export class TrainerSlot {
       child.once('exit', onExit);
       if (options.signal?.aborted === true) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      child.send({ type: 'train', id, ...request } satisfies TrainRequest);
+      child.send({ type: 'train', id, ...request } as TrainRequest);
     });
   }
 

@@ -1,12 +1,13 @@
 import os from 'node:os';
 
-import { parseGroundTruthConfig } from '@lmreg/train';
+import { parseGroundTruthConfig, seedFor } from '@lmreg/train';
 import { WaitingError, Worker, type Job } from 'bullmq';
 
 import { checkRedis, redactUrl, redisOptionsOf } from './connection.js';
 import { QueueDataMissingError, QueueJobMismatchError } from './errors.js';
-import { QUEUE_NAME, queueJobSchema, recipeHashOf, type GroundTruthJobData, type QueueJobResult } from './job.js';
-import { TrainerSlot, TrainingAbortedError, type TrainerCommand } from './trainer-slot.js';
+import { QUEUE_NAME, queueJobSchema, recipeHashOf, type GroundTruthJobData, type QueueJobResult, type StandaloneJobData, type WorkerInfo } from './job.js';
+import { standaloneJobRecipeSchema } from './standalone-recipe.js';
+import { TrainerSlot, TrainingAbortedError, type SlotRequest, type Trained, type TrainerCommand } from './trainer-slot.js';
 
 /** Options of {@link startWorker}. */
 export interface StartWorkerOptions {
@@ -53,8 +54,9 @@ export interface QueueWorker {
 
 /**
  * Starts a worker of lmreg's stand-alone training queue (BullMQ on Redis): it trains ground-truth
- * jobs until stopped, each in a trainer process, reports progress on the job, and stores the
- * table row as the job's result (with the host, backend and threads it ran on).
+ * jobs and the stand-alone jobs of searches until stopped, each in a trainer process, reports
+ * progress on the job, and stores the table row (or the stand-alone result) as the job's result,
+ * with the host, backend and threads it ran on.
  *
  * @throws QueueUnreachableError when no Redis answers at `url`.
  */
@@ -85,55 +87,23 @@ export async function startWorker(options: StartWorkerOptions): Promise<QueueWor
     throw new WaitingError();
   };
 
-  const trainJob = async (job: Job, token: string | undefined, data: GroundTruthJobData): Promise<QueueJobResult> => {
-    const config = parseGroundTruthConfig(data.config, `job ${job.id}`);
-    const hash = recipeHashOf(config);
-    if (hash !== data.recipeHash) {
-      return giveBack(
-        job,
-        token,
-        new QueueJobMismatchError(
-          `job ${job.id} carries recipe hash ${data.recipeHash} but this worker computes ${hash} for its config: producer and worker disagree on the recipe. Run the same lmreg version (${options.version}) on both and start the worker again; the job went back to the queue.`,
-        ),
-      );
-    }
+  /** Trains one job in a free trainer slot; maps a stopped training and missing data to their outcomes. */
+  const runInSlot = async (job: Job, token: string | undefined, request: SlotRequest, timeoutSeconds: number): Promise<Trained> => {
     const slot = free.pop();
     if (slot === undefined) throw new Error('no free trainer slot (more jobs than --concurrency): this is a bug in lmreg worker');
     const abort = new AbortController();
     active.set(String(job.id), abort);
     let lastProgress = 0;
     try {
-      const trained = await slot.train(
-        {
-          recipeHash: hash,
-          config: options.dataDir === undefined ? config : { ...config, dataDir: options.dataDir },
-          index: data.index,
-          arch: data.arch,
-          seed: data.seed,
+      return await slot.train(request, {
+        timeoutMs: timeoutSeconds * 1000,
+        signal: abort.signal,
+        onProgress: (done, total) => {
+          if (done !== total && Date.now() - lastProgress < 1000) return;
+          lastProgress = Date.now();
+          job.updateProgress({ done, total }).catch(() => undefined);
         },
-        {
-          timeoutMs: data.timeoutSeconds * 1000,
-          signal: abort.signal,
-          onProgress: (done, total) => {
-            if (done !== total && Date.now() - lastProgress < 1000) return;
-            lastProgress = Date.now();
-            job.updateProgress({ done, total }).catch(() => undefined);
-          },
-        },
-      );
-      if (trained.row.key !== data.key || trained.row.seed !== data.seed) {
-        throw new Error(
-          `job ${job.id} asked for key ${data.key} seed ${data.seed} but trained key ${trained.row.key} seed ${trained.row.seed}: the job's arch and key disagree`,
-        );
-      }
-      say(
-        `${job.id}: arch ${data.index + 1} seed ${data.seed} done in ${trained.row.seconds.toFixed(1)} s (test ${(100 * trained.row.testAccuracy).toFixed(2)} %, ${trained.backend}, ${trained.threads} thread${trained.threads === 1 ? '' : 's'})`,
-      );
-      return {
-        kind: 'ground-truth',
-        row: trained.row,
-        worker: { host, pid: process.pid, version: options.version, backend: trained.backend, threads: trained.threads },
-      };
+      });
     } catch (error) {
       if (error instanceof TrainingAbortedError) {
         await job.moveToWait(token);
@@ -155,6 +125,82 @@ export async function startWorker(options: StartWorkerOptions): Promise<QueueWor
     }
   };
 
+  const recipeMismatch = (job: Job, token: string | undefined, carried: string, computed: string): Promise<never> =>
+    giveBack(
+      job,
+      token,
+      new QueueJobMismatchError(
+        `job ${job.id} carries recipe hash ${carried} but this worker computes ${computed} for its recipe: producer and worker disagree on the recipe. Run the same lmreg version (${options.version}) on both and start the worker again; the job went back to the queue.`,
+      ),
+    );
+
+  const workerInfo = (trained: Trained): WorkerInfo => ({
+    host,
+    pid: process.pid,
+    version: options.version,
+    backend: trained.backend,
+    threads: trained.threads,
+  });
+  const ran = (trained: Trained): string => `${trained.backend}, ${trained.threads} thread${trained.threads === 1 ? '' : 's'}`;
+
+  const trainGroundTruth = async (job: Job, token: string | undefined, data: GroundTruthJobData): Promise<QueueJobResult> => {
+    const config = parseGroundTruthConfig(data.config, `job ${job.id}`);
+    const hash = recipeHashOf(config);
+    if (hash !== data.recipeHash) return recipeMismatch(job, token, data.recipeHash, hash);
+    const trained = await runInSlot(
+      job,
+      token,
+      {
+        job: 'ground-truth',
+        recipeHash: hash,
+        config: options.dataDir === undefined ? config : { ...config, dataDir: options.dataDir },
+        index: data.index,
+        arch: data.arch,
+        seed: data.seed,
+      },
+      data.timeoutSeconds,
+    );
+    if (trained.output.kind !== 'ground-truth') throw new Error(`job ${job.id}: the trainer returned a ${trained.output.kind} result for a ground-truth job`);
+    const { row } = trained.output;
+    if (row.key !== data.key || row.seed !== data.seed) {
+      throw new Error(`job ${job.id} asked for key ${data.key} seed ${data.seed} but trained key ${row.key} seed ${row.seed}: the job's arch and key disagree`);
+    }
+    say(
+      `${job.id}: arch ${data.index + 1} seed ${data.seed} done in ${row.seconds.toFixed(1)} s (test ${(100 * row.testAccuracy).toFixed(2)} %, ${ran(trained)})`,
+    );
+    return { kind: 'ground-truth', row, worker: workerInfo(trained) };
+  };
+
+  const trainStandalone = async (job: Job, token: string | undefined, data: StandaloneJobData): Promise<QueueJobResult> => {
+    const parsed = standaloneJobRecipeSchema.safeParse(data.recipe);
+    if (!parsed.success) {
+      throw new Error(
+        `job ${job.id} carries a stand-alone recipe this worker cannot read: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const recipe = parsed.data;
+    const hash = recipeHashOf(recipe);
+    if (hash !== data.recipeHash) return recipeMismatch(job, token, data.recipeHash, hash);
+    if (seedFor(recipe.seed, data.key) !== data.seed) {
+      throw new Error(`job ${job.id} carries seed ${data.seed}, not the search's seed ${seedFor(recipe.seed, data.key)} of key ${data.key}: a damaged job`);
+    }
+    const trained = await runInSlot(
+      job,
+      token,
+      { job: 'standalone', recipeHash: hash, recipe: options.dataDir === undefined ? recipe : { ...recipe, dataDir: options.dataDir }, arch: data.arch },
+      data.timeoutSeconds,
+    );
+    if (trained.output.kind !== 'standalone') throw new Error(`job ${job.id}: the trainer returned a ${trained.output.kind} result for a stand-alone job`);
+    const { result } = trained.output;
+    if (result.key !== data.key || result.seed !== data.seed) {
+      throw new Error(
+        `job ${job.id} asked for key ${data.key} seed ${data.seed} but trained key ${result.key} seed ${result.seed}: the job's arch and key disagree`,
+      );
+    }
+    say(`${job.id}: ${data.arch} done in ${result.seconds.toFixed(1)} s (test ${(100 * result.accuracy).toFixed(2)} %, ${ran(trained)})`);
+    return { kind: 'standalone', result, worker: workerInfo(trained) };
+  };
+
   const processor = async (job: Job, token?: string): Promise<QueueJobResult> => {
     const version = (job.data as { version?: unknown } | null)?.version;
     if (typeof version === 'string' && version !== options.version) {
@@ -171,7 +217,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<QueueWor
       throw new Error(`job ${job.id} is not an lmreg job: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     }
     if (parsed.data.kind === 'noop') return { kind: 'noop', worker: { host, pid: process.pid, version: options.version } };
-    return trainJob(job, token, parsed.data);
+    if (parsed.data.kind === 'standalone') return trainStandalone(job, token, parsed.data);
+    return trainGroundTruth(job, token, parsed.data);
   };
 
   const worker = new Worker(QUEUE_NAME, processor, {

@@ -1,9 +1,8 @@
 import { createRng, InvalidArgumentError } from '@lmreg/common';
 import { selectDiverseLandmarks, selectUniformLandmarks } from '@lmreg/core';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
-import * as tf from '@tensorflow/tfjs-core';
-
 import {
+  currentBackendName,
   defaultAugmentation,
   disposeBatches,
   getNetworkBuilder,
@@ -20,9 +19,10 @@ import {
 } from '@lmreg/train';
 
 import type { SearchConfig } from '../config/search-config.js';
+import type { StandaloneQueueOptions } from '../queue/standalone-producer.js';
 import { readExtraLandmarks } from './extra-landmarks.js';
 import { runVariant } from './run-variant.js';
-import type { SearchProgress, SearchResult, VariantResult } from './search-result.js';
+import { writeSearchResult, type SearchProgress, type SearchResult, type VariantResult } from './search-result.js';
 import { openTable, tableResult } from './table-truth.js';
 
 export { rankingMetrics } from './ranking-metrics.js';
@@ -36,8 +36,13 @@ export interface SearchJobOptions {
   readonly resume?: boolean;
   /** Discard the run in `outDir` (its own files only) and start again. */
   readonly restart?: boolean;
-  /** The backend to record in `result.json` (the CLI's selected one, e.g. `native`); default `tf.getBackend()`. */
-  readonly backendName?: string;
+  /**
+   * Train the run's architectures alone (landmarks, held-out ones, each round's proposals, the
+   * search's top) as jobs on the `lmreg worker`s of this Redis queue instead of in this process:
+   * each batch enqueued at once, results stored in the run's standalone.json as they arrive.
+   * Absent: they are trained here, one after another.
+   */
+  readonly queue?: StandaloneQueueOptions;
   readonly onProgress?: (progress: SearchProgress) => void;
   readonly onMessage?: (message: string) => void;
 }
@@ -48,7 +53,10 @@ export interface SearchJobOptions {
  * sampler's paths, with and/or without the landmark term (`createLandmarkTerm`, rounds by
  * `runRounds`), and measures how faithfully each super-net ranks the held-out architectures (S-KdT,
  * never on landmarks). Resumable: stand-alone results are kept per architecture and the super-net
- * is checkpointed atomically every epoch.
+ * is checkpointed atomically every epoch. `result.json` records the backend as
+ * `currentBackendName()` of @lmreg/train (e.g. `native`, the backend `selectBackend` selected).
+ *
+ * @throws QueueUnreachableError with `queue`, when no Redis answers at its URL (checked first).
  */
 export async function runSearch(options: SearchJobOptions): Promise<SearchResult> {
   const { config } = options;
@@ -61,6 +69,11 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       `lmreg search trains classification super-nets (nb201, nb101, darts); '${space.name}' is a depth-estimation space whose networks need a depth data set and ssiLoss, which this job does not drive yet. Use the depth builder and ssiLoss from the library.`,
     );
   }
+
+  // With a queue: the producer's half of `lmreg worker` (loaded only then), and a Redis that answers.
+  const producer = options.queue === undefined ? undefined : await import('../queue/standalone-producer.js');
+  const recipeOf = options.queue === undefined ? undefined : (await import('../queue/standalone-recipe.js')).standaloneRecipeOf;
+  if (options.queue !== undefined) await (await import('../queue/connection.js')).checkRedis(options.queue.url);
 
   // Data: a subset of the training set split in halves (super-net / ranking), a test subset.
   const dataset = await loadDataset(config.dataset, {
@@ -139,6 +152,34 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       run.log({ event: 'standalone', role, ...result });
       return result;
     };
+    // With a queue: the architectures of a batch whose results are not known yet go to the workers at
+    // once; their results land in the cache (and standalone.json), where trainAlone then finds them.
+    const onQueue = async (items: readonly { readonly arch: unknown; readonly role: string; readonly label: string }[]): Promise<void> => {
+      if (producer === undefined || recipeOf === undefined || options.queue === undefined) return;
+      const roles = new Map<string, string>();
+      const archs: { arch: string; key: string; label: string }[] = [];
+      for (const { arch, role, label } of items) {
+        const key = space.key(arch);
+        if (roles.has(key) || cache[key] !== undefined || (table !== undefined && tableResult(table, arch) !== undefined)) continue;
+        roles.set(key, role);
+        archs.push({ arch: space.format(arch), key, label });
+      }
+      if (archs.length === 0) return;
+      await producer.trainStandaloneOnQueue({
+        ...options.queue,
+        recipe: recipeOf(config),
+        archs,
+        onResult: (result) => {
+          cache[result.key] = result;
+          Object.assign(cache, run.mergeJson('standalone.json', { [result.key]: result }));
+          run.log({ event: 'standalone', role: roles.get(result.key), ...result });
+        },
+        onProgress: (p) => options.onProgress?.({ phase: 'standalone', label: 'jobs on the queue', done: p.done, total: p.total }),
+        onMessage: say,
+      });
+    };
+    const labelled = (archs: readonly unknown[], role: string): { arch: unknown; role: string; label: string }[] =>
+      archs.map((arch, i) => ({ arch, role, label: `${role} ${i + 1}/${archs.length}` }));
     const groundTruth = async (archs: readonly unknown[], role: string): Promise<StandaloneResult[]> => {
       const out: StandaloneResult[] = [];
       for (const [i, arch] of archs.entries()) {
@@ -147,6 +188,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       }
       return out;
     };
+    await onQueue([...labelled(landmarkArchs, 'landmark'), ...labelled(heldOutArchs, 'held-out')]);
     const landmarks = await groundTruth(landmarkArchs, 'landmark');
     const heldOut = await groundTruth(heldOutArchs, 'held-out');
     say(`ground truth: ${landmarks.length} landmarks, ${heldOut.length} held-out architectures ${table === undefined ? 'trained alone' : 'from the table'}`);
@@ -168,7 +210,16 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
         halves,
         augment,
         evalBatches,
-        trainAlone: (arch, i, n) => trainAlone(arch, 'proposed', `${name} proposal ${i + 1}/${n}`),
+        ...(options.queue === undefined
+          ? { trainAlone: (arch: unknown, i: number, n: number) => trainAlone(arch, 'proposed', `${name} proposal ${i + 1}/${n}`) }
+          : {
+              trainAlone: async (arch: unknown, i: number, n: number) => {
+                const label = `${name} proposal ${i + 1}/${n}`;
+                await onQueue([{ arch, role: 'proposed', label }]);
+                return trainAlone(arch, 'proposed', label);
+              },
+              trainAloneMany: (archs: readonly unknown[]) => onQueue(labelled(archs, `${name} proposal`).map((item) => ({ ...item, role: 'proposed' }))),
+            }),
         knownTruth: (arch) => cache[space.key(arch)]?.accuracy ?? table?.accuracyOf(arch),
         ...(table === undefined ? {} : { table }),
         landmarkArchs,
@@ -191,10 +242,10 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       landmarks,
       heldOut,
       variants,
-      backend: options.backendName ?? tf.getBackend(),
+      backend: currentBackendName(),
       seconds: (performance.now() - started) / 1000,
     };
-    run.writeJson('result.json', result);
+    writeSearchResult(run, result); // validated against the schema the report reads
     run.log({ event: 'done', seconds: result.seconds });
     return result;
   } finally {

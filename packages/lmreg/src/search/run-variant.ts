@@ -133,8 +133,22 @@ export async function runVariant(o: VariantContext): Promise<VariantResult> {
       done: saved,
       ...(term === undefined ? {} : { term }),
       trainRound: (round) => trainer.train((round + 1) * config.epochs),
-      propose: () => proposeOnSupernet(o, sampler, net, { fresh: true }),
-      trainAlone: (arch, i, n) => o.trainAlone(arch, i, n).accuracy,
+      propose: async () => {
+        const proposals = await proposeOnSupernet(o, sampler, net, { fresh: true });
+        if (o.trainAloneMany !== undefined && term !== undefined) {
+          // The proposals runRounds will train alone (its rule: the best M that are neither landmarks nor
+          // held out), trained at once; should the rule differ, trainAlone trains the others one by one.
+          const taken = new Set([...term.ordered.map((l) => l.architecture), ...o.heldOutArchs].map((a) => space.key(a)));
+          await o.trainAloneMany(
+            proposals
+              .filter((p) => !taken.has(space.key(p.arch)))
+              .slice(0, config.roundLandmarks)
+              .map((p) => p.arch),
+          );
+        }
+        return proposals;
+      },
+      trainAlone: async (arch, i, n) => (await o.trainAlone(arch, i, n)).accuracy,
       onRound: (record, all) => {
         const rounds = all.map((r) => ({ round: r.round, epoch: (r.round + 1) * config.epochs - 1, added: r.added }));
         trainer.save({ rounds });

@@ -23,7 +23,14 @@ export interface SearchContext {
   config: SearchConfig;
   space: SearchSpace<unknown>;
   evalBatches: readonly LabelledBatch[];
-  trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult;
+  /** Trains an architecture alone (or looks its result up); `index` of `count` trained in a row. */
+  trainAlone: (arch: unknown, index: number, count: number) => StandaloneResult | Promise<StandaloneResult>;
+  /**
+   * Trains these architectures alone at once (e.g. as one batch of queue jobs, so that several
+   * workers train them together); the `trainAlone` calls that follow then find their results.
+   * Absent: `trainAlone` trains them one after another.
+   */
+  trainAloneMany?: (archs: readonly unknown[]) => Promise<void>;
   knownTruth: (arch: unknown) => number | undefined;
   table?: GroundTruthTable;
 }
@@ -87,7 +94,8 @@ export async function searchSupernet(o: SearchContext, sampler: Sampler<unknown>
   const proposals = await proposeOnSupernet(o, sampler, net, { fresh: false });
   const top = proposals.slice(0, config.search.top);
   const trainCount = Math.min(config.search.trainTop, top.length);
-  for (let i = 0; i < trainCount; i++) o.trainAlone((top[i] as { arch: unknown }).arch, i, trainCount);
+  if (trainCount > 0) await o.trainAloneMany?.(top.slice(0, trainCount).map((p) => p.arch));
+  for (let i = 0; i < trainCount; i++) await o.trainAlone((top[i] as { arch: unknown }).arch, i, trainCount);
   const argmaxOf = getSamplerDefinition(config.sampler).capabilities?.argmax === true ? (sampler as { argmaxArch?: () => unknown }).argmaxArch : undefined;
   return {
     sampler: sampler.name,

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { isTrainingKernelRegistered } from '../kernels/register.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
-import { parseBackendRequest, selectBackend } from './select-backend.js';
+import { currentBackendName, parseBackendRequest, selectBackend } from './select-backend.js';
 
 const require = createRequire(import.meta.url);
 const installed = (name: string): boolean => {
@@ -219,6 +219,35 @@ describe('selectBackend', () => {
     expect(set).toEqual([1]);
     expect(selected.reason).toMatch(/, 1 thread$/);
     await expect(selectBackend('native', { importModule, threads: 0 })).rejects.toThrow(InvalidArgumentError);
+  });
+
+  it("currentBackendName() says what selectBackend selected ('native' on tfjs' cpu), until another tfjs backend is set", async () => {
+    const importModule = async (specifier: string): Promise<unknown> =>
+      specifier === '@lmreg/tfjs-native' ? { registerNativeKernels: () => [] } : import(specifier);
+    await selectBackend('native', { importModule });
+    expect(tf.getBackend()).toBe('cpu');
+    expect(currentBackendName()).toBe('native');
+    // Set behind selectBackend's back: the active tfjs backend is what runs, and what is reported.
+    tf.registerBackend('other-cpu', () => new MathBackendCPU(), 0);
+    try {
+      await tf.setBackend('other-cpu');
+      expect(currentBackendName()).toBe('other-cpu');
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('other-cpu');
+    }
+    expect((await selectBackend('cpu')).name).toBe('cpu');
+    expect(currentBackendName()).toBe('cpu');
+    // A selection that fails changes nothing it did not activate: native falls over after activating cpu.
+    await selectBackend('wasm');
+    expect(currentBackendName()).toBe('wasm');
+    const missing = async (specifier: string): Promise<unknown> => {
+      if (specifier === '@lmreg/tfjs-native') throw notFound(specifier);
+      return import(specifier);
+    };
+    await expect(selectBackend('native', { importModule: missing })).rejects.toThrow(BackendUnavailableError);
+    expect(tf.getBackend()).toBe('cpu');
+    expect(currentBackendName()).toBe('cpu');
   });
 
   it('unknown names are invalid arguments that list the valid ones', () => {

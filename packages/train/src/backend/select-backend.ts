@@ -18,7 +18,7 @@ export const FUTURE_BACKENDS = [] as const;
 export type SelectedBackendName = Exclude<BackendRequest, 'auto'>;
 
 export interface SelectedBackend {
-  /** tfjs backend now active (`tf.getBackend()`). */
+  /** Backend selected: tfjs' name for it, except `native`, which runs on tfjs' `cpu` (see {@link currentBackendName}). */
   readonly name: SelectedBackendName;
   /** Which package provides it and why it was picked, for logs. */
   readonly reason: string;
@@ -92,6 +92,13 @@ export async function selectBackend(name: BackendRequest, options: SelectBackend
     wasmPath: options.wasmPath,
     threads: options.threads,
   };
+  const selected = await select(request, context);
+  // Remembered with the tfjs backend it runs on ('native' runs on tfjs' 'cpu').
+  lastSelected = { name: selected.name, tfjsName: tf.getBackend() };
+  return selected;
+}
+
+function select(request: BackendRequest, context: Context): Promise<SelectedBackend> {
   switch (request) {
     case 'tensorflow':
       return useTensorflow(context);
@@ -104,6 +111,21 @@ export async function selectBackend(name: BackendRequest, options: SelectBackend
     case 'auto':
       return useAuto(context);
   }
+}
+
+/** What the last successful {@link selectBackend} call selected, and the tfjs backend that was then active. */
+let lastSelected: { readonly name: SelectedBackendName; readonly tfjsName: string } | undefined;
+
+/**
+ * The name of the backend that runs tensors now, as results should record it: what the last
+ * {@link selectBackend} call of this process selected (e.g. `native`, where `tf.getBackend()` says
+ * `cpu` because @lmreg/tfjs-native's kernels are registered over tfjs' cpu backend), as long as the
+ * tfjs backend it activated is still the active one; otherwise (nothing selected through
+ * `selectBackend`, or another backend set with `tf.setBackend` since) `tf.getBackend()`.
+ */
+export function currentBackendName(): string {
+  const active = tf.getBackend();
+  return lastSelected !== undefined && lastSelected.tfjsName === active ? lastSelected.name : active;
 }
 
 interface Context {

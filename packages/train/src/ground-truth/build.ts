@@ -3,8 +3,8 @@ import path from 'node:path';
 
 import { createRng, InvalidArgumentError } from '@lmreg/common';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
-import * as tf from '@tensorflow/tfjs-core';
 
+import { currentBackendName } from '../backend/select-backend.js';
 import { loadDataset } from '../data/datasets.js';
 import { defaultAugmentation } from '../data/preprocess.js';
 import { selectRows, takeSubset } from '../data/split.js';
@@ -31,6 +31,7 @@ export interface GroundTruthRow {
   readonly params: number;
   /** Wall-clock seconds of training and both evaluations. */
   readonly seconds: number;
+  /** Backend it was trained on ({@link currentBackendName}: `native`, not tfjs' `cpu` underneath). */
   readonly backend: string;
 }
 
@@ -121,11 +122,6 @@ export interface BuildGroundTruthOptions {
   readonly shard?: Shard;
   /** Stop after this many newly trained jobs (for tests and short sessions). */
   readonly limit?: number;
-  /**
-   * What to record as each row's `backend`. Defaults to `tf.getBackend()`, which says `cpu` when
-   * @lmreg/tfjs-native's kernels run on the cpu backend: pass the selected backend's name.
-   */
-  readonly backendName?: string;
   readonly onProgress?: (p: { label: string; done: number; total: number }) => void;
   readonly onMessage?: (m: string) => void;
 }
@@ -212,7 +208,7 @@ export async function prepareGroundTruthJobs(config: GroundTruthConfig): Promise
 export function trainGroundTruthJob(
   context: GroundTruthJobContext,
   job: { readonly index: number; readonly arch: unknown; readonly seed: number },
-  options: { readonly backendName?: string; readonly onStep?: (done: number, total: number) => void } = {},
+  options: { readonly onStep?: (done: number, total: number) => void } = {},
 ): GroundTruthRow {
   const { config, space, data, testBatches, validBatches } = context as ContextInternals;
   const arch = typeof job.arch === 'string' ? space.parse(job.arch) : job.arch;
@@ -239,7 +235,7 @@ export function trainGroundTruthJob(
     testLoss: r.loss,
     params: r.params,
     seconds: r.seconds,
-    backend: options.backendName ?? tf.getBackend(),
+    backend: currentBackendName(),
   };
 }
 
@@ -299,10 +295,7 @@ export async function buildGroundTruth(options: BuildGroundTruthOptions): Promis
   try {
     for (const [n, job] of todo.entries()) {
       const label = `arch ${job.index + 1}/${config.archs} seed ${job.seed} (${n + 1}/${todo.length})`;
-      const row = trainGroundTruthJob(context, job, {
-        ...(options.backendName === undefined ? {} : { backendName: options.backendName }),
-        onStep: (d, t) => options.onProgress?.({ label, done: d, total: t }),
-      });
+      const row = trainGroundTruthJob(context, job, { onStep: (d, t) => options.onProgress?.({ label, done: d, total: t }) });
       appendGroundTruthRow(rowsFile, row);
       trained++;
     }

@@ -10,6 +10,7 @@ import { getSpace, type Nb201Arch } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { selectBackend } from '../backend/select-backend.js';
 import { ConfigError } from '../config/config-error.js';
 import { buildGroundTruth, readGroundTruthRows, sampleTableArchitectures } from './build.js';
 import { parseGroundTruthConfig } from './config.js';
@@ -38,8 +39,13 @@ describe('buildGroundTruth (tiny, cpu)', () => {
     const a = await buildGroundTruth({ dir, config: TINY, shard: { index: 0, count: 2 }, limit: 1 });
     expect(a).toMatchObject({ jobs: 6, before: 0, trained: 1, missing: 5 });
     fs.appendFileSync(path.join(dir, 'rows-1of2.jsonl'), '{"index":0,"arch":"|none'); // torn write of a killed process
-    const b = await buildGroundTruth({ dir, config: TINY, shard: { index: 1, count: 2 }, backendName: 'native' });
+    // The second shard runs on the native backend (a stub addon with no kernels: tfjs' cpu computes), the rest on cpu.
+    const stubNative = async (specifier: string): Promise<unknown> =>
+      specifier === '@lmreg/tfjs-native' ? { registerNativeKernels: () => [] } : import(specifier);
+    expect((await selectBackend('native', { importModule: stubNative })).name).toBe('native');
+    const b = await buildGroundTruth({ dir, config: TINY, shard: { index: 1, count: 2 } });
     expect(b.trained).toBe(3);
+    expect((await selectBackend('cpu')).name).toBe('cpu');
     const c = await buildGroundTruth({ dir, config: TINY, shard: { index: 0, count: 2 } });
     expect(c).toMatchObject({ trained: 2, missing: 0 });
     expect(await buildGroundTruth({ dir, config: TINY })).toMatchObject({ trained: 0, missing: 0, before: 6 });
@@ -47,7 +53,7 @@ describe('buildGroundTruth (tiny, cpu)', () => {
 
     const rows = readGroundTruthRows(dir);
     expect(rows).toHaveLength(6);
-    // Rows record the backend the caller selected (native kernels run on tfjs' cpu backend), else tf.getBackend().
+    // Rows record the backend selectBackend selected (native kernels run on tfjs' cpu backend), else tf.getBackend().
     const backendsIn = (file: string): string[] => [
       ...new Set(
         fs
