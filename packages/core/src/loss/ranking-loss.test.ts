@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { createRng, InvalidArgumentError } from '@lmreg/common';
 import { fc, test } from '@fast-check/vitest';
+import { useTensorLeakCheck } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -8,17 +9,11 @@ import { ensureGradients } from '@lmreg/common/tf';
 
 import { landmarkRankingLoss, pairRankingLoss, rankingPairs, type RankingLossOptions, sampledRankingLoss, samplePairs } from './ranking-loss.js';
 
-let before = 0;
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
   expect(ensureGradients()).toBe(true);
 });
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useTensorLeakCheck({ beforeEach, afterEach });
 
 /** Runs the loss and its gradient w.r.t. the losses tensor; disposes everything it made. */
 function lossAndGrad(losses: readonly number[], truth: readonly number[], options?: RankingLossOptions): { value: number; grad: number[] } {

@@ -1,5 +1,6 @@
 import { createRng, InvalidArgumentError } from '@lmreg/common';
 import { fc, test } from '@fast-check/vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import { getSpace, type Nb201Arch } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -83,20 +84,21 @@ describe('createLandmarkTerm', () => {
       const given = landmarks([0.9, 0.5, 0.1]);
       const lossByKey = new Map(given.map((l, i) => [nb201.key(l.architecture), losses[i] as number]));
       const term = createLandmarkTerm({ space: nb201, landmarks: given, schedule: schedule(2.5), pairs: m, rng: createRng(seed) });
-      const before = tf.memory().numTensors;
-      const step = term.at(1, 0);
-      expect(step?.lambda).toBe(2.5);
-      const calls: string[] = [];
-      const value = tf.tidy(
-        () =>
-          step
-            ?.loss((arch) => {
-              calls.push(nb201.key(arch));
-              return tf.scalar(lossByKey.get(nb201.key(arch)) as number);
-            })
-            .dataSync()[0],
-      );
-      expect(tf.memory().numTensors).toBe(before);
+      const { step, calls, value } = expectNoTensorLeak(() => {
+        const step = term.at(1, 0);
+        expect(step?.lambda).toBe(2.5);
+        const calls: string[] = [];
+        const value = tf.tidy(
+          () =>
+            step
+              ?.loss((arch) => {
+                calls.push(nb201.key(arch));
+                return tf.scalar(lossByKey.get(nb201.key(arch)) as number);
+              })
+              .dataSync()[0],
+        );
+        return { step, calls, value };
+      });
       let want = 0;
       for (const p of step?.pairs ?? []) want += Math.max(0, (losses[p.better] as number) - (losses[p.worse] as number));
       expect(value).toBeCloseTo(2.5 * want, 4);
@@ -110,14 +112,14 @@ describe('createLandmarkTerm', () => {
     const step = term.at(1, 0);
     const better = tf.scalar(2);
     const worse = tf.scalar(1);
-    const before = tf.memory().numTensors;
-    const grads = tf.grads(
-      (b: tf.Tensor, w: tf.Tensor) =>
-        step?.loss((arch) => (nb201.key(arch) === nb201.key(given[0]?.architecture as Nb201Arch) ? (b as tf.Scalar) : (w as tf.Scalar))) ?? tf.scalar(0),
-    )([better, worse]);
-    expect(grads.map((g) => g.dataSync()[0])).toEqual([1, -1]);
-    tf.dispose(grads);
-    expect(tf.memory().numTensors).toBe(before);
+    expectNoTensorLeak(() => {
+      const grads = tf.grads(
+        (b: tf.Tensor, w: tf.Tensor) =>
+          step?.loss((arch) => (nb201.key(arch) === nb201.key(given[0]?.architecture as Nb201Arch) ? (b as tf.Scalar) : (w as tf.Scalar))) ?? tf.scalar(0),
+      )([better, worse]);
+      expect(grads.map((g) => g.dataSync()[0])).toEqual([1, -1]);
+      tf.dispose(grads);
+    });
     tf.dispose([better, worse]);
   });
 

@@ -1,12 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-
-/**
- * Runs `fn` and returns its result together with how many tensors it left allocated
- * (`tf.memory().numTensors` after minus before). Tests assert that `leaked` is 0 after disposing
- * what they own.
- */
-export async function measureTensorLeak<T>(fn: () => T | Promise<T>): Promise<{ result: T; leaked: number }> {
-  const before = tf.memory().numTensors;
-  const result = await fn();
-  return { result, leaked: tf.memory().numTensors - before };
-}
+// @lmreg/core/testing: the tensor-leak helpers, kept here for code that imported them from core.
+// They live in @lmreg/common/testing (the lowest layer that touches tensors); import them there.
+export type { TensorLeakCheck, TensorLeakOptions, TestHooks } from '@lmreg/common/testing';
+export { expectNoTensorLeak, measureTensorLeak, startTensorLeakCheck, TensorLeakError, useTensorLeakCheck } from '@lmreg/common/testing';

@@ -7,21 +7,17 @@ import path from 'node:path';
 import { FileFormatError } from '@lmreg/common';
 import { LandmarkSet, saveLandmarkSet } from '@lmreg/core';
 import { createRng, getSpace, type Nb201Arch } from '@lmreg/spaces';
-import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { writeSyntheticTable } from '@lmreg/train/testing';
 
-import { resolveSearchConfig } from '../config/search-config.js';
+import { runSearchWithoutLeaks, tinySearchConfig, useCpuBackend } from '../testing/search.js';
 import { readExtraLandmarks } from './extra-landmarks.js';
-import { runSearch } from './run-search.js';
 
 const nb201 = getSpace<Nb201Arch>('nb201');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-extra-landmarks-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-});
+useCpuBackend();
 
 /** A standalone.json as `lmreg standalone -o DIR` writes it: key → result. */
 function writeStandalone(dir: string, entries: { arch: Nb201Arch; accuracy: number }[]): string {
@@ -90,27 +86,13 @@ describe('previously trained stand-alone models as landmarks (landmarks.add, --a
       { arch: extraArchs[0] as Nb201Arch, accuracy: 0.42 },
       { arch: outside, accuracy: 0.99 },
     ]);
-    const config = resolveSearchConfig([
-      {
-        source: 'test',
-        values: {
-          preset: 'tiny',
-          trainSubset: 128,
-          testSubset: 64,
-          epochs: 1,
-          batchSize: 16,
-          heldOut: 6,
-          groundTruth: tableDir,
-          landmarks: { count: 3, selection: 'diverse', tau: 3, add: file },
-          ranking: { batchSize: 16 },
-          search: { budget: 4, top: 2, trainTop: 0 },
-          compareBaseline: false,
-        },
-      },
-    ]);
-    const before = tf.memory().numTensors;
-    const result = await runSearch({ config, outDir: path.join(root, 'run') });
-    expect(tf.memory().numTensors).toBe(before);
+    const config = tinySearchConfig({
+      heldOut: 6,
+      groundTruth: tableDir,
+      landmarks: { tau: 3, add: file },
+      search: { budget: 4, top: 2, trainTop: 0 },
+    });
+    const result = await runSearchWithoutLeaks({ config, outDir: path.join(root, 'run') });
     const byKey = new Map(result.landmarks.map((l) => [l.key, l.accuracy]));
     expect(byKey.get(nb201.key(extraArchs[0] as Nb201Arch))).toBe(0.42); // the file's value, not the table's
     expect(byKey.get(nb201.key(outside))).toBe(0.99);

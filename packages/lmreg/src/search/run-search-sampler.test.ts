@@ -4,43 +4,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { describe, expect, it } from 'vitest';
 
 import { loadCheckpoint } from '@lmreg/train';
 
-import { resolveSearchConfig } from '../config/search-config.js';
+import { runSearchWithoutLeaks, tinySearchConfig, useCpuBackend } from '../testing/search.js';
 import { runSearch } from './run-search.js';
 
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-});
+useCpuBackend();
 
 describe('runSearch driven by the sampler registry', () => {
   it('gdas: steps the logits, proposes the argmax first, reports top architectures with ground truth when trained alone; no leaks', async () => {
-    const config = resolveSearchConfig([
-      {
-        source: 'test',
-        values: {
-          preset: 'tiny',
-          sampler: 'gdas',
-          trainSubset: 128,
-          testSubset: 64,
-          epochs: 2,
-          batchSize: 16,
-          heldOut: 3,
-          compareBaseline: false,
-          landmarks: { count: 3, selection: 'diverse', tau: 2 },
-          ranking: { batchSize: 16 },
-          standalone: { epochs: 1, batchSize: 32 },
-          search: { budget: 5, top: 3, trainTop: 1 },
-        },
-      },
-    ]);
+    const config = tinySearchConfig({ sampler: 'gdas', epochs: 2, search: { budget: 5, top: 3, trainTop: 1 } });
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-gdas-'));
-    const before = tf.memory().numTensors;
-    const result = await runSearch({ config, outDir: out });
-    expect(tf.memory().numTensors).toBe(before);
+    const result = await runSearchWithoutLeaks({ config, outDir: out });
     const search = result.variants[0]?.search;
     expect(search?.sampler).toBe('gdas');
     expect(search?.evaluated).toBe(5);
@@ -61,29 +39,9 @@ describe('runSearch driven by the sampler registry', () => {
 
 describe('runSearch with the nao sampler', () => {
   it('trains with uniform paths and proposes with NAO on the super-net', async () => {
-    const config = resolveSearchConfig([
-      {
-        source: 'test',
-        values: {
-          preset: 'tiny',
-          sampler: 'nao',
-          trainSubset: 128,
-          testSubset: 64,
-          epochs: 1,
-          batchSize: 16,
-          heldOut: 3,
-          compareBaseline: false,
-          landmarks: { count: 3, selection: 'diverse', tau: 2 },
-          ranking: { batchSize: 16 },
-          standalone: { epochs: 1, batchSize: 32 },
-          search: { budget: 8, top: 2, trainTop: 0 },
-        },
-      },
-    ]);
+    const config = tinySearchConfig({ sampler: 'nao', search: { budget: 8, top: 2, trainTop: 0 } });
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-nao-'));
-    const before = tf.memory().numTensors;
-    const result = await runSearch({ config, outDir: out });
-    expect(tf.memory().numTensors).toBe(before);
+    const result = await runSearchWithoutLeaks({ config, outDir: out });
     expect(result.variants[0]?.search.sampler).toBe('nao');
     expect(result.variants[0]?.search.evaluated).toBe(8);
     expect(result.variants[0]?.search.top.length).toBe(2);
@@ -93,66 +51,53 @@ describe('runSearch with the nao sampler', () => {
 
 describe('the multi-iteration pipeline (rounds)', () => {
   it('adds the top proposals, trained alone, as landmarks after each round; an interruption after a round resumes to the same weights', async () => {
-    const config = resolveSearchConfig([
-      {
-        source: 'test',
-        values: {
-          preset: 'tiny',
-          sampler: 'spos',
-          trainSubset: 128,
-          testSubset: 64,
-          epochs: 1,
-          rounds: 2,
-          roundLandmarks: 2,
-          batchSize: 16,
-          heldOut: 3,
-          compareBaseline: false,
-          landmarks: { count: 3, selection: 'diverse', tau: 2 },
-          ranking: { batchSize: 16 },
-          standalone: { epochs: 1, batchSize: 32 },
-          search: { budget: 6, population: 3, tournament: 2, top: 2, trainTop: 0 },
-        },
-      },
-    ]);
+    const config = tinySearchConfig({
+      sampler: 'spos',
+      rounds: 2,
+      roundLandmarks: 2,
+      search: { budget: 6, population: 3, tournament: 2, top: 2, trainTop: 0 },
+    });
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-rounds-'));
     const straight = path.join(root, 'straight');
     const broken = path.join(root, 'broken');
-    const before = tf.memory().numTensors;
-    const result = await runSearch({ config, outDir: straight });
-    const variant = result.variants[0];
-    expect(variant?.epochs.length).toBe(2);
-    expect(variant?.rounds.length).toBe(1);
-    const added = variant?.rounds[0]?.added ?? [];
-    expect(added.length).toBe(2);
-    const standalone = JSON.parse(fs.readFileSync(path.join(straight, 'standalone.json'), 'utf8')) as Record<string, { accuracy: number }>;
-    const heldOut = new Set(result.heldOut.map((h) => h.arch));
-    const landmarks = new Set(result.landmarks.map((l) => l.arch));
-    for (const a of added) {
-      expect(a.groundTruth).toBeGreaterThanOrEqual(0);
-      expect(heldOut.has(a.arch) || landmarks.has(a.arch)).toBe(false);
-    }
-    expect(Object.keys(standalone).length).toBe(3 + 3 + 2);
+    // Both runs and the interrupted one leave no tensors behind.
+    const { variant, resumed } = await expectNoTensorLeak(async () => {
+      const result = await runSearch({ config, outDir: straight });
+      const variant = result.variants[0];
+      expect(variant?.epochs.length).toBe(2);
+      expect(variant?.rounds.length).toBe(1);
+      const added = variant?.rounds[0]?.added ?? [];
+      expect(added.length).toBe(2);
+      const standalone = JSON.parse(fs.readFileSync(path.join(straight, 'standalone.json'), 'utf8')) as Record<string, { accuracy: number }>;
+      const heldOut = new Set(result.heldOut.map((h) => h.arch));
+      const landmarks = new Set(result.landmarks.map((l) => l.arch));
+      for (const a of added) {
+        expect(a.groundTruth).toBeGreaterThanOrEqual(0);
+        expect(heldOut.has(a.arch) || landmarks.has(a.arch)).toBe(false);
+      }
+      expect(Object.keys(standalone).length).toBe(3 + 3 + 2);
 
-    // Abort during round 2 (after round 1's checkpoint), then resume.
-    await expect(
-      runSearch({
-        config,
-        outDir: broken,
-        onProgress: (p) => {
-          if (p.phase === 'supernet' && p.label.includes('epoch 2/2') && p.done > p.total / 2 + 1) throw new Error('interrupted');
-        },
-      }),
-    ).rejects.toThrow('interrupted');
-    const mid = loadCheckpoint(path.join(broken, 'supernet-landmarks.bin')).meta as {
-      epoch: number;
-      extra: { rounds: unknown[] };
-      landmarkTerm: { landmarks: unknown[] };
-    };
-    expect(mid.epoch).toBe(0);
-    expect(mid.extra.rounds.length).toBe(1);
-    expect(mid.landmarkTerm.landmarks.length).toBe(3 + 2); // the term's state holds the round's landmarks
-    const resumed = await runSearch({ config, outDir: broken, resume: true });
-    expect(tf.memory().numTensors).toBe(before);
+      // Abort during round 2 (after round 1's checkpoint), then resume.
+      await expect(
+        runSearch({
+          config,
+          outDir: broken,
+          onProgress: (p) => {
+            if (p.phase === 'supernet' && p.label.includes('epoch 2/2') && p.done > p.total / 2 + 1) throw new Error('interrupted');
+          },
+        }),
+      ).rejects.toThrow('interrupted');
+      const mid = loadCheckpoint(path.join(broken, 'supernet-landmarks.bin')).meta as {
+        epoch: number;
+        extra: { rounds: unknown[] };
+        landmarkTerm: { landmarks: unknown[] };
+      };
+      expect(mid.epoch).toBe(0);
+      expect(mid.extra.rounds.length).toBe(1);
+      expect(mid.landmarkTerm.landmarks.length).toBe(3 + 2); // the term's state holds the round's landmarks
+      const resumed = await runSearch({ config, outDir: broken, resume: true });
+      return { variant, resumed };
+    });
     const x = loadCheckpoint(path.join(straight, 'supernet-landmarks.bin'));
     const y = loadCheckpoint(path.join(broken, 'supernet-landmarks.bin'));
     for (const [k, v] of Object.entries(x.arrays)) expect(Array.from(y.arrays[k] ?? []), k).toEqual(Array.from(v));

@@ -5,13 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { getSpace, type Nb201Arch } from '@lmreg/spaces';
-import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { loadGroundTruthTable } from '@lmreg/train';
 import { writeSyntheticTable } from '@lmreg/train/testing';
 
-import { resolveSearchConfig } from '../config/search-config.js';
+import { runSearchWithoutLeaks, tinySearchConfig, useCpuBackend } from '../testing/search.js';
 import { runSearch } from './run-search.js';
 
 const nb201 = getSpace<Nb201Arch>('nb201');
@@ -19,30 +18,10 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-beforeAll(async () => {
-  expect(await tf.setBackend('cpu')).toBe(true);
-});
+useCpuBackend();
 
-function tiny(values: Record<string, unknown>) {
-  return resolveSearchConfig([
-    {
-      source: 'test',
-      values: {
-        preset: 'tiny',
-        trainSubset: 128,
-        testSubset: 64,
-        epochs: 1,
-        batchSize: 16,
-        heldOut: 6,
-        landmarks: { count: 3, selection: 'diverse', tau: 3 },
-        ranking: { batchSize: 16 },
-        standalone: { epochs: 1, batchSize: 32 },
-        search: { budget: 6, top: 3, trainTop: 1 },
-        ...values,
-      },
-    },
-  ]);
-}
+const tiny = (values: Record<string, unknown>) =>
+  tinySearchConfig({ compareBaseline: true, heldOut: 6, landmarks: { tau: 3 }, search: { budget: 6, top: 3, trainTop: 1 }, ...values });
 
 describe('runSearch on a ground-truth table', () => {
   it.each(['spos', 'gdas'])(
@@ -54,9 +33,7 @@ describe('runSearch on a ground-truth table', () => {
       writeSyntheticTable(tableDir, 20);
       const table = loadGroundTruthTable<Nb201Arch>(tableDir);
       const config = tiny({ sampler, groundTruth: tableDir, rounds: 2, roundLandmarks: 2 });
-      const before = tf.memory().numTensors;
-      const result = await runSearch({ config, outDir: out });
-      expect(tf.memory().numTensors).toBe(before);
+      const result = await runSearchWithoutLeaks({ config, outDir: out });
 
       expect(result.groundTruth).toMatchObject({ name: 'synthetic', size: 20 });
       expect(result.groundTruth?.noiseCeiling.skdt).toBeCloseTo(1, 6);

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
-import { mixedPairs, pairedArrays, tiedValue } from '../internal/arbitraries.js';
+import { mixedPairs, pairedArrays, tiedValue } from '../testing/arbitraries.js';
 import { bruteAverageRanks, brutePearson } from '../internal/reference.js';
 import { pearson, spearman } from './pearson.js';
 

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
-import { pairedArrays, tiedValue } from '../internal/arbitraries.js';
+import { pairedArrays, tiedValue } from '../testing/arbitraries.js';
 import { bruteKendallTauB, releasedCodeRankLists } from '../internal/reference.js';
 import { kendallTau } from './kendall-tau.js';
 import { sparseKendallTau } from './sparse-kendall-tau.js';

@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 
 import { createRng, InvalidArgumentError } from '@lmreg/common';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import { getSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,9 +38,9 @@ describe('gdas sampler', () => {
   it('straight-through steps move the logits towards the rewarded op, without leaking tensors', () => {
     const sampler = createGdasSampler({ lr: 0.05 });
     sampler.init({ space, rng: createRng(3) });
-    const before = tf.memory().numTensors;
-    for (let step = 0; step < 60; step++) sampler.stepArchitecture({ step, progress: step / 59, loss: rewardOp(3) } as GdasStepContext);
-    expect(tf.memory().numTensors).toBe(before);
+    expectNoTensorLeak(() => {
+      for (let step = 0; step < 60; step++) sampler.stepArchitecture({ step, progress: step / 59, loss: rewardOp(3) } as GdasStepContext);
+    });
     expect(sampler.argmaxArch()).toEqual(Array(6).fill('nor_conv_3x3'));
     // the logits now favour the op, so most sampled training paths use it
     const paths = Array.from({ length: 20 }, (_, s) => sampler.pathForBatch(s));

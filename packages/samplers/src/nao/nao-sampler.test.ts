@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 
 import { createRng } from '@lmreg/common';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import { getSpace, restrictSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,15 +25,16 @@ beforeAll(async () => {
 
 describe('nao sampler (encoder / predictor / decoder on tfjs)', () => {
   it('proposes distinct architectures within the budget, reproducibly, without leaking tensors', async () => {
-    const before = tf.memory().numTensors;
-    const a = createNaoSampler(options);
-    a.init({ space, rng: createRng(4) });
-    const calls: string[] = [];
-    const first = await a.propose((arch) => {
-      calls.push(space.format(arch));
-      return fitness(arch);
-    }, 18);
-    expect(tf.memory().numTensors).toBe(before);
+    const { calls, first } = await expectNoTensorLeak(async () => {
+      const a = createNaoSampler(options);
+      a.init({ space, rng: createRng(4) });
+      const calls: string[] = [];
+      const first = await a.propose((arch) => {
+        calls.push(space.format(arch));
+        return fitness(arch);
+      }, 18);
+      return { calls, first };
+    });
     expect(calls.length).toBe(18);
     expect(new Set(calls).size).toBe(18);
     for (let i = 1; i < first.length; i++) expect((first[i] as Proposal<unknown>).fitness).toBeLessThanOrEqual((first[i - 1] as Proposal<unknown>).fitness);
@@ -42,94 +44,94 @@ describe('nao sampler (encoder / predictor / decoder on tfjs)', () => {
   }, 120_000);
 
   it('continues identically from a state saved mid-search, without leaking tensors', async () => {
-    const before = tf.memory().numTensors;
-    const a = createNaoSampler(options);
-    a.init({ space, rng: createRng(8) });
-    let saved = '';
-    let n = 0;
-    const expected = await a.propose((arch) => {
-      if (n++ === 12) saved = JSON.stringify(a.state());
-      return fitness(arch);
-    }, 18);
-    const b = createNaoSampler();
-    b.init({ space, rng: createRng(1) });
-    b.loadState(JSON.parse(saved) as SamplerState);
-    const calls: string[] = [];
-    const continued = await b.propose((arch) => {
-      calls.push(space.format(arch));
-      return fitness(arch);
-    }, 18);
-    expect(summary(continued)).toEqual(summary(expected));
-    expect(calls.length).toBe(18 - 12);
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoTensorLeak(async () => {
+      const a = createNaoSampler(options);
+      a.init({ space, rng: createRng(8) });
+      let saved = '';
+      let n = 0;
+      const expected = await a.propose((arch) => {
+        if (n++ === 12) saved = JSON.stringify(a.state());
+        return fitness(arch);
+      }, 18);
+      const b = createNaoSampler();
+      b.init({ space, rng: createRng(1) });
+      b.loadState(JSON.parse(saved) as SamplerState);
+      const calls: string[] = [];
+      const continued = await b.propose((arch) => {
+        calls.push(space.format(arch));
+        return fitness(arch);
+      }, 18);
+      expect(summary(continued)).toEqual(summary(expected));
+      expect(calls.length).toBe(18 - 12);
+    });
   }, 120_000);
 
   it('is the registry entry nao: getSampler gives the same search as createNaoSampler', async () => {
-    const before = tf.memory().numTensors;
-    const direct = createNaoSampler(options);
-    const registered = getSampler('nao', options);
-    direct.init({ space, rng: createRng(2) });
-    registered.init({ space, rng: createRng(2) });
-    expect(registered.name).toBe('nao');
-    expect(summary(await registered.propose(fitness, 14))).toEqual(summary(await direct.propose(fitness, 14)));
-    expect(registered.state()).toEqual(direct.state());
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoTensorLeak(async () => {
+      const direct = createNaoSampler(options);
+      const registered = getSampler('nao', options);
+      direct.init({ space, rng: createRng(2) });
+      registered.init({ space, rng: createRng(2) });
+      expect(registered.name).toBe('nao');
+      expect(summary(await registered.propose(fitness, 14))).toEqual(summary(await direct.propose(fitness, 14)));
+      expect(registered.state()).toEqual(direct.state());
+    });
   }, 120_000);
 
   it('stays inside a restricted space (the rows of a table): decoded non-members are misses', async () => {
-    const before = tf.memory().numTensors;
-    const memberRng = createRng(11);
-    const restricted = restrictSpace(
-      space,
-      Array.from({ length: 40 }, () => space.sample(memberRng)),
-    );
-    const sampler = getSampler('nao', options);
-    sampler.init({ space: restricted, rng: createRng(3) });
-    const proposals = await sampler.propose(fitness, 25);
-    expect(proposals.length).toBe(Math.min(25, restricted.members.length));
-    for (const p of proposals) expect(restricted.has(p.arch)).toBe(true);
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoTensorLeak(async () => {
+      const memberRng = createRng(11);
+      const restricted = restrictSpace(
+        space,
+        Array.from({ length: 40 }, () => space.sample(memberRng)),
+      );
+      const sampler = getSampler('nao', options);
+      sampler.init({ space: restricted, rng: createRng(3) });
+      const proposals = await sampler.propose(fitness, 25);
+      expect(proposals.length).toBe(Math.min(25, restricted.members.length));
+      for (const p of proposals) expect(restricted.has(p.arch)).toBe(true);
+    });
   }, 120_000);
 
   it('searches spaces whose decoder can produce invalid vectors (nb101), proposing only valid cells', async () => {
-    const before = tf.memory().numTensors;
-    const nb101 = getSpace('nb101');
-    const sampler = getSampler('nao', { ...options, trainSteps: 5 });
-    sampler.init({ space: nb101, rng: createRng(5) });
-    const proposals = await sampler.propose((arch) => nb101.encode(arch).reduce((a, b) => a + b, 0), 20);
-    expect(proposals.length).toBe(20);
-    for (const p of proposals) expect(nb101.decode(nb101.encode(p.arch))).toEqual(p.arch);
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoTensorLeak(async () => {
+      const nb101 = getSpace('nb101');
+      const sampler = getSampler('nao', { ...options, trainSteps: 5 });
+      sampler.init({ space: nb101, rng: createRng(5) });
+      const proposals = await sampler.propose((arch) => nb101.encode(arch).reduce((a, b) => a + b, 0), 20);
+      expect(proposals.length).toBe(20);
+      for (const p of proposals) expect(nb101.decode(nb101.encode(p.arch))).toEqual(p.arch);
+    });
   }, 120_000);
 
   it("runs NAO's own variant too (min-max targets, first new cell per seed), reproducibly, without leaking tensors", async () => {
-    const before = tf.memory().numTensors;
-    const own = { ...options, rankTargets: 0, rankCandidates: 0 };
-    const run = async (): Promise<[string, number][]> => {
-      const sampler = getSampler('nao', own);
-      sampler.init({ space, rng: createRng(6) });
-      return summary(await sampler.propose(fitness, 16));
-    };
-    const first = await run();
-    expect(new Set(first.map(([a]) => a)).size).toBe(16);
-    expect(await run()).toEqual(first);
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoTensorLeak(async () => {
+      const own = { ...options, rankTargets: 0, rankCandidates: 0 };
+      const run = async (): Promise<[string, number][]> => {
+        const sampler = getSampler('nao', own);
+        sampler.init({ space, rng: createRng(6) });
+        return summary(await sampler.propose(fitness, 16));
+      };
+      const first = await run();
+      expect(new Set(first.map(([a]) => a)).size).toBe(16);
+      expect(await run()).toEqual(first);
+    });
   }, 120_000);
 
   it('learns: on a smooth fitness its default search beats random search from the same seeds', async () => {
-    const before = tf.memory().numTensors;
-    let nao = 0;
-    let random = 0;
-    for (let seed = 0; seed < 4; seed++) {
-      const a = getSampler('nao', { hidden: 8, trainSteps: 30 });
-      a.init({ space, rng: createRng(seed) });
-      nao += (await a.propose(fitness, 45))[0]?.fitness ?? 0;
-      const r = getSampler('random');
-      r.init({ space, rng: createRng(seed) });
-      random += (await r.propose(fitness, 45))[0]?.fitness ?? 0;
-    }
-    expect(nao).toBeGreaterThan(random);
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoTensorLeak(async () => {
+      let nao = 0;
+      let random = 0;
+      for (let seed = 0; seed < 4; seed++) {
+        const a = getSampler('nao', { hidden: 8, trainSteps: 30 });
+        a.init({ space, rng: createRng(seed) });
+        nao += (await a.propose(fitness, 45))[0]?.fitness ?? 0;
+        const r = getSampler('random');
+        r.init({ space, rng: createRng(seed) });
+        random += (await r.propose(fitness, 45))[0]?.fitness ?? 0;
+      }
+      expect(nao).toBeGreaterThan(random);
+    });
   }, 240_000);
 });
 

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 
 import { createRng, InvalidArgumentError } from '@lmreg/common';
 import { fc, test } from '@fast-check/vitest';
+import { useTensorLeakCheck } from '@lmreg/common/testing';
 import { getSpace, listSpaces } from '@lmreg/spaces';
 import type { AnySearchSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,13 +34,7 @@ beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
 });
 
-let tensorsBefore = 0;
-beforeEach(() => {
-  tensorsBefore = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(tensorsBefore);
-});
+useTensorLeakCheck({ beforeEach, afterEach });
 
 it('contract options name registered samplers', () => {
   for (const name of Object.keys(CONTRACT_OPTIONS)) expect(listSamplers()).toContain(name);

@@ -7,7 +7,7 @@ import { arbitraryArchitecture } from '../testing/index.js';
 import { createDartsSpace } from './darts-space.js';
 import { canonicalDartsGenotype, DARTS_OPS, type DartsGenotype, type DartsPair } from './genotype.js';
 import { parseDartsGenotype } from './genotype-format.js';
-import { readGenotypeRows } from './reference-data.test-util.js';
+import { readGenotypeRows } from '../testing/darts-reference.js';
 import { dartsSpaceSize } from './space-size.js';
 
 const space = createDartsSpace();

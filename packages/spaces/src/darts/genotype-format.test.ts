@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DARTS_OPS, type DartsLikeGenotype } from './genotype.js';
 import { formatDartsGenotype, parseDartsGenotype, parseDartsLikeGenotype } from './genotype-format.js';
-import { readGenotypeRows, type GenotypeRow } from './reference-data.test-util.js';
+import { readGenotypeRows, type GenotypeRow } from '../testing/darts-reference.js';
 
 const rows = readGenotypeRows();
 const pairRows = rows.filter((r) => r.format === 'darts_pairs');

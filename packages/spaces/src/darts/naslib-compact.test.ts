@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { DartsGenotype, DartsPair } from './genotype.js';
 import { dartsFromNaslibCompact, dartsToNaslibCompact, type NaslibCompact } from './naslib-compact.js';
-import { readCsv } from './reference-data.test-util.js';
+import { readCsv } from '../testing/darts-reference.js';
 
 const rows = readCsv('nb301_naslib_zc_subset.csv');
 

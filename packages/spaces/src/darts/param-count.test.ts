@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DARTS_OPS, type DartsGenotype, type DartsPair } from './genotype.js';
 import { parseDartsLikeGenotype } from './genotype-format.js';
 import { dartsParamCount } from './param-count.js';
-import { readCsv, readGenotypeRows } from './reference-data.test-util.js';
+import { readCsv, readGenotypeRows } from '../testing/darts-reference.js';
 
 const rows = readGenotypeRows().filter((r) => r.paramsNoAux !== undefined);
 const nb301 = readCsv('nb301_naslib_zc_subset.csv');

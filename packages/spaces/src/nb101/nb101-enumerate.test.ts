@@ -8,7 +8,7 @@ import { enumerateGraphs, NB101_CELL_COUNT } from './nb101-enumerate.js';
 import { hashGraph, nb101Hash } from './nb101-hash.js';
 import { createNb101Space } from './nb101-space.js';
 import { nb101Prune } from './nb101-spec.js';
-import { readCsv, readFirstHashes } from './reference-data.test-util.js';
+import { readCsv, readFirstHashes } from '../testing/nb101-reference.js';
 
 describe('nb101 enumerate', () => {
   it('yields the 423,624 official cells once each; the sorted hashes start with the 6,668 published ones', () => {

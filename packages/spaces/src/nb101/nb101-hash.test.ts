@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { hashGraph, nb101Hash } from './nb101-hash.js';
 import type { Nb101Spec } from './nb101-spec.js';
 import { nb101FromSpec, nb101Prune, readGraph } from './nb101-spec.js';
-import { rawSpec } from './nb101-arbitraries.test-util.js';
-import { matrixFromBits, opsFromPipes, readCsv } from './reference-data.test-util.js';
+import { rawSpec } from '../testing/nb101-arbitraries.js';
+import { matrixFromBits, opsFromPipes, readCsv } from '../testing/nb101-reference.js';
 
 const subset = readCsv('nb101_naslib_zc_subset.csv');
 const anchors = readCsv('nb101_anchors.csv');

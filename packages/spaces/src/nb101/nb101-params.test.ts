@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 import { nb101ParamCount } from './nb101-params.js';
 import { nb101FromSpec, nb101Prune } from './nb101-spec.js';
-import { rawSpec } from './nb101-arbitraries.test-util.js';
-import { matrixFromBits, opsFromPipes, readCsv } from './reference-data.test-util.js';
+import { rawSpec } from '../testing/nb101-arbitraries.js';
+import { matrixFromBits, opsFromPipes, readCsv } from '../testing/nb101-reference.js';
 
 const anchors = readCsv('nb101_anchors.csv');
 

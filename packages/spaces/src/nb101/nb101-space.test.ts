@@ -8,8 +8,8 @@ import { nb101Hash } from './nb101-hash.js';
 import { createNb101Space } from './nb101-space.js';
 import type { Nb101Arch } from './nb101-spec.js';
 import { nb101FromSpec, nb101Prune } from './nb101-spec.js';
-import { rawSpec } from './nb101-arbitraries.test-util.js';
-import { matrixFromBits, opsFromPipes, readCsv } from './reference-data.test-util.js';
+import { rawSpec } from '../testing/nb101-arbitraries.js';
+import { matrixFromBits, opsFromPipes, readCsv } from '../testing/nb101-reference.js';
 
 const space = createNb101Space();
 const anchors = readCsv('nb101_anchors.csv');

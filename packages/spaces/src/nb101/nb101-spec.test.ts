@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 
 import { nb101Hash } from './nb101-hash.js';
 import { isValidGraph, nb101FromSpec, nb101Prune, readGraph } from './nb101-spec.js';
-import { anyRawSpec, rawSpec } from './nb101-arbitraries.test-util.js';
-import { matrixFromBits, opsFromPipes, readCsv } from './reference-data.test-util.js';
+import { anyRawSpec, rawSpec } from '../testing/nb101-arbitraries.js';
+import { matrixFromBits, opsFromPipes, readCsv } from '../testing/nb101-reference.js';
 
 const C3 = 'conv3x3-bn-relu';
 const C1 = 'conv1x1-bn-relu';

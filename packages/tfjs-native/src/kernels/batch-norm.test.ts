@@ -3,14 +3,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { InvalidArgumentError } from '@lmreg/common';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
 import { BATCH_NORM_TRAIN, batchNormWithBatchStats, isFusedBatchNormAvailable } from './batch-norm.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { compare, random } from './test-support.js';
-
-const BUILT = isNativeAvailable();
+import { compare, describeNative, randomTensor } from '../testing/kernels.js';
 
 const shapeArbitrary = fc.tuple(
   fc.integer({ min: 1, max: 4 }),
@@ -19,14 +17,7 @@ const shapeArbitrary = fc.tuple(
   fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(16, 17, 32)),
 );
 
-const tensor = (shape: number[], seed: number, offset = 0): tf.Tensor =>
-  tf.tensor(
-    random(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ).map((v) => v + offset),
-    shape,
-  );
+const tensor = (shape: number[], seed: number, offset = 0): tf.Tensor => randomTensor(shape, seed, 1, offset);
 
 describe('batchNormWithBatchStats (any backend: composite tfjs ops without the fused kernels)', () => {
   beforeAll(async () => {
@@ -36,32 +27,29 @@ describe('batchNormWithBatchStats (any backend: composite tfjs ops without the f
   it('normalises each channel over N, H, W with the biased variance', () => {
     unregisterNativeKernels();
     expect(isFusedBatchNormAvailable()).toBe(false);
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      const x = tf.tensor4d([1, 10, 3, 20], [2, 1, 1, 2]);
-      const y = batchNormWithBatchStats(x, tf.tensor1d([1, 2]), tf.tensor1d([0, 1]), 0);
-      // channel 0: mean 2, biased std 1 -> -1, 1; channel 1: mean 15, std 5 -> 2 * (-1) + 1, 2 * 1 + 1
-      expect(Array.from(y.dataSync())).toEqual([-1, -1, 1, 3]);
-    });
-    expect(tf.memory().numTensors).toBe(before);
+    expectNoTensorLeak(() =>
+      tf.tidy(() => {
+        const x = tf.tensor4d([1, 10, 3, 20], [2, 1, 1, 2]);
+        const y = batchNormWithBatchStats(x, tf.tensor1d([1, 2]), tf.tensor1d([0, 1]), 0);
+        // channel 0: mean 2, biased std 1 -> -1, 1; channel 1: mean 15, std 5 -> 2 * (-1) + 1, 2 * 1 + 1
+        expect(Array.from(y.dataSync())).toEqual([-1, -1, 1, 3]);
+      }),
+    );
   });
 
   it('rejects other shapes with InvalidArgumentError', () => {
-    tf.tidy(() => {
-      const x = tf.zeros([2, 3, 3, 4]) as tf.Tensor4D;
-      expect(() => batchNormWithBatchStats(x, tf.ones([3]), tf.zeros([4]))).toThrow(InvalidArgumentError);
-      expect(() => batchNormWithBatchStats(tf.zeros([2, 4]) as unknown as tf.Tensor4D, tf.ones([4]), tf.zeros([4]))).toThrow(InvalidArgumentError);
-      expect(() => batchNormWithBatchStats(x, tf.ones([4]), tf.zeros([4]), -1)).toThrow(InvalidArgumentError);
-    });
+    expectNoTensorLeak(() =>
+      tf.tidy(() => {
+        const x = tf.zeros([2, 3, 3, 4]) as tf.Tensor4D;
+        expect(() => batchNormWithBatchStats(x, tf.ones([3]), tf.zeros([4]))).toThrow(InvalidArgumentError);
+        expect(() => batchNormWithBatchStats(tf.zeros([2, 4]) as unknown as tf.Tensor4D, tf.ones([4]), tf.zeros([4]))).toThrow(InvalidArgumentError);
+        expect(() => batchNormWithBatchStats(x, tf.ones([4]), tf.zeros([4]), -1)).toThrow(InvalidArgumentError);
+      }),
+    );
   });
 });
 
-describe.skipIf(!BUILT)('fused batch norm kernels (oneDNN) against the composite on the stock cpu kernels', () => {
-  beforeAll(async () => {
-    expect(await tf.setBackend('cpu')).toBe(true);
-  });
-  afterEach(() => unregisterNativeKernels());
-
+describeNative('fused batch norm kernels (oneDNN) against the composite on the stock cpu kernels', () => {
   it('are registered and unregistered with the other native kernels', () => {
     registerNativeKernels();
     expect(isNativeKernelRegistered(BATCH_NORM_TRAIN)).toBe(true);
@@ -95,16 +83,16 @@ describe.skipIf(!BUILT)('fused batch norm kernels (oneDNN) against the composite
     const gamma = tf.variable(tf.ones([16]), true, 'bn-test-gamma');
     const beta = tf.variable(tf.zeros([16]), true, 'bn-test-beta');
     const x = tensor([4, 8, 8, 16], 5) as tf.Tensor4D;
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(batchNormWithBatchStats(x, gamma, beta))) as tf.Scalar, [gamma, beta]);
-      // sum((x_hat * gamma + beta)^2) at gamma 1, beta 0: d/dgamma = 2 * sum(x_hat^2) = 2 * N H W per channel, d/dbeta = 2 * sum(x_hat) = 0.
-      expect(value.dataSync()[0]).toBeCloseTo(4 * 8 * 8 * 16, 0);
-      expect(Math.max(...Array.from(grads['bn-test-gamma']?.dataSync() ?? [0]).map((v) => Math.abs(v - 2 * 256)))).toBeLessThan(0.05);
-      expect(Math.max(...Array.from(grads['bn-test-beta']?.dataSync() ?? [1]).map(Math.abs))).toBeLessThan(1e-3);
+    expectNoTensorLeak(() => {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(batchNormWithBatchStats(x, gamma, beta))) as tf.Scalar, [gamma, beta]);
+        // sum((x_hat * gamma + beta)^2) at gamma 1, beta 0: d/dgamma = 2 * sum(x_hat^2) = 2 * N H W per channel, d/dbeta = 2 * sum(x_hat) = 0.
+        expect(value.dataSync()[0]).toBeCloseTo(4 * 8 * 8 * 16, 0);
+        expect(Math.max(...Array.from(grads['bn-test-gamma']?.dataSync() ?? [0]).map((v) => Math.abs(v - 2 * 256)))).toBeLessThan(0.05);
+        expect(Math.max(...Array.from(grads['bn-test-beta']?.dataSync() ?? [1]).map(Math.abs))).toBeLessThan(1e-3);
+      });
+      tf.tidy(() => void batchNormWithBatchStats(x, gamma, beta).dataSync());
     });
-    tf.tidy(() => void batchNormWithBatchStats(x, gamma, beta).dataSync());
-    expect(tf.memory().numTensors).toBe(before);
     tf.dispose([gamma, beta, x]);
   });
 });

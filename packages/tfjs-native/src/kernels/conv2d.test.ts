@@ -9,7 +9,7 @@ import { isNativeAvailable, loadNativeAddon } from '../addon/load.js';
 import { clearNativeCache, getNativeThreads, nativeCacheSize, setNativeThreads } from '../addon/settings.js';
 import { NativeAddonUnavailableError } from '../errors.js';
 import { isNativeKernelRegistered, NATIVE_KERNELS, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { compare, random } from './test-support.js';
+import { compare, random } from '../testing/kernels.js';
 
 const BUILT = isNativeAvailable();
 /** Set by .ci/native.sh: the addon must be built, so its absence is a failure, not a pass. */

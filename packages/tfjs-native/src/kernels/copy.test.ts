@@ -3,13 +3,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
-import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { compare, random } from './test-support.js';
-
-const BUILT = isNativeAvailable();
+import { isNativeKernelRegistered, registerNativeKernels } from './register.js';
+import { compare, describeNative, randomTensor } from '../testing/kernels.js';
 
 /** A shape of rank 1-4, an axis, and 1-4 part sizes along it (0 allowed) that make up the shape. */
 const splitCase = fc
@@ -26,12 +24,7 @@ const splitCase = fc
     return { shape, axis, parts, seed: c.seed };
   });
 
-describe.skipIf(!BUILT)('native SplitV and Concat (strided copies) against the stock cpu kernels', () => {
-  beforeAll(async () => {
-    expect(await tf.setBackend('cpu')).toBe(true);
-  });
-  afterEach(() => unregisterNativeKernels());
-
+describeNative('native SplitV and Concat (strided copies) against the stock cpu kernels', () => {
   it('are registered', () => {
     registerNativeKernels();
     expect(isNativeKernelRegistered('SplitV')).toBe(true);
@@ -43,20 +36,14 @@ describe.skipIf(!BUILT)('native SplitV and Concat (strided copies) against the s
     (c) => {
       compare(() =>
         tf.tidy(() => {
-          const x = tf.tensor(
-            random(
-              c.shape.reduce((a, b) => a * b, 1),
-              c.seed,
-            ),
-            c.shape,
-          );
+          const x = randomTensor(c.shape, c.seed);
           const parts = tf.split(x, c.parts, c.axis);
-          const weights = parts.map((p, i) => tf.tensor(random(p.size, c.seed + i + 1), p.shape));
+          const weights = parts.map((p, i) => randomTensor(p.shape, c.seed + i + 1));
           const joined = tf.concat(
             parts.map((p, i) => tf.mul(p, weights[i] as tf.Tensor)),
             c.axis,
           );
-          const r = tf.tensor(random(joined.size, c.seed + 99), joined.shape);
+          const r = randomTensor(joined.shape, c.seed + 99);
           const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.concat(tf.split(a, c.parts, c.axis).reverse(), c.axis), r)))(x);
           return [...parts, joined, grad];
         }),
@@ -66,11 +53,13 @@ describe.skipIf(!BUILT)('native SplitV and Concat (strided copies) against the s
 
   it('fall back to the stock kernels for int32', () => {
     registerNativeKernels();
-    tf.tidy(() => {
-      const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
-      const [a, b] = tf.split(x, [1, 2], 1) as [tf.Tensor, tf.Tensor];
-      expect(Array.from(a.dataSync())).toEqual([1, 4]);
-      expect(Array.from(tf.concat([b, a], 1).dataSync())).toEqual([2, 3, 1, 5, 6, 4]);
-    });
+    expectNoTensorLeak(() =>
+      tf.tidy(() => {
+        const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+        const [a, b] = tf.split(x, [1, 2], 1) as [tf.Tensor, tf.Tensor];
+        expect(Array.from(a.dataSync())).toEqual([1, 4]);
+        expect(Array.from(tf.concat([b, a], 1).dataSync())).toEqual([2, 3, 1, 5, 6, 4]);
+      }),
+    );
   });
 });

@@ -2,18 +2,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
-import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { compare, random } from './test-support.js';
+import { isNativeKernelRegistered, registerNativeKernels } from './register.js';
+import { compare, describeNative, padArbitrary, padFits, randomTensor, randomTensor4d, tfPad } from '../testing/kernels.js';
 
 // Depthwise convolutions (DARTS' separable convs) against the stock cpu kernels: forward with
 // dilation, both gradients, channel multipliers 1-3, odd sizes, batch 1, strides, pads.
-const BUILT = isNativeAvailable();
-
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
-
 const caseArbitrary = fc
   .record({
     batch: fc.integer({ min: 1, max: 3 }),
@@ -24,31 +19,13 @@ const caseArbitrary = fc
     kernel: fc.constantFrom(1, 3, 5),
     stride: fc.constantFrom(1, 2),
     dilation: fc.constantFrom(1, 2),
-    pad: fc.oneof(
-      fc.constant<Pad>('same'),
-      fc.constant<Pad>('valid'),
-      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]): Pad => [
-        [0, 0],
-        [t, b],
-        [l, r],
-        [0, 0],
-      ]),
-    ),
+    pad: padArbitrary,
     seed: fc.integer({ min: 1, max: 1_000_000 }),
   })
   .map((c) => (c.stride > 1 ? { ...c, dilation: 1 } : c))
-  .filter((c) => {
-    const effective = (c.kernel - 1) * c.dilation + 1;
-    const [t, b, l, r] = c.pad === 'same' ? [9, 9, 9, 9] : c.pad === 'valid' ? [0, 0, 0, 0] : [c.pad[1][0], c.pad[1][1], c.pad[2][0], c.pad[2][1]];
-    return c.height + t + b >= effective && c.width + l + r >= effective;
-  });
+  .filter((c) => padFits(c.height, c.width, c.pad, (c.kernel - 1) * c.dilation + 1, (c.kernel - 1) * c.dilation + 1));
 
-describe.skipIf(!BUILT)('native depthwise convolution kernels', () => {
-  beforeAll(async () => {
-    expect(await tf.setBackend('cpu')).toBe(true);
-  });
-  afterEach(() => unregisterNativeKernels());
-
+describeNative('native depthwise convolution kernels', () => {
   it('are registered', () => {
     registerNativeKernels();
     for (const name of ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter']) {
@@ -59,26 +36,14 @@ describe.skipIf(!BUILT)('native depthwise convolution kernels', () => {
   test.prop([caseArbitrary], { numRuns: 80 })('forward and both gradients match the cpu kernels', (c) => {
     const xShape: [number, number, number, number] = [c.batch, c.height, c.width, c.channels];
     const wShape: [number, number, number, number] = [c.kernel, c.kernel, c.channels, c.multiplier];
-    const pad = c.pad === 'same' || c.pad === 'valid' ? c.pad : (c.pad as tf.backend_util.ExplicitPadding);
+    const pad = tfPad(c.pad);
     compare(() =>
       tf.tidy(() => {
-        const x = tf.tensor4d(
-          random(
-            xShape.reduce((a, b) => a * b),
-            c.seed,
-          ),
-          xShape,
-        );
-        const w = tf.tensor4d(
-          random(
-            wShape.reduce((a, b) => a * b),
-            c.seed + 1,
-          ),
-          wShape,
-        );
+        const x = randomTensor4d(xShape, c.seed);
+        const w = randomTensor4d(wShape, c.seed + 1);
         const y = tf.depthwiseConv2d(x, w, c.stride, pad, 'NHWC', c.dilation);
         if (c.dilation > 1) return [y]; // tfjs's depthwise gradient rejects dilation > 1
-        const r = tf.tensor(random(y.size, c.seed + 2), y.shape);
+        const r = randomTensor(y.shape, c.seed + 2);
         const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, pad), r)))([
           x,
           w,

@@ -4,15 +4,15 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { InvalidArgumentError } from '@lmreg/common';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { RELU_CONV_BN, RELU_CONV_BN_GRAD, RELU_SEP_CONV_BN, RELU_SEP_CONV_BN_GRAD, reluConvBn, reluSepConvBn } from './fused-conv.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { compare, maxRelativeError, random, TOLERANCE, valuesWith } from './test-support.js';
+import { compare, compositeBn, describeNative, maxRelativeError, randomTensor, scaledError, TOLERANCE, valuesWith } from '../testing/kernels.js';
 
-// Tolerance (test-support's TOLERANCE): max |native - cpu| <= 1e-4 * max(|cpu|, 1) for y and for the
+// Tolerance (testing/kernels.ts's TOLERANCE): max |native - cpu| <= 1e-4 * max(|cpu|, 1) for y and for the
 // gradients of sum(y * r) with respect to every input, the reference being the composite in stock
 // tfjs ops on the stock cpu kernels, and max |native - cpu| <= 1e-3 * max(max |cpu|, 0.01) per output
 // (relative to its own magnitude: errors up to ~1.1e-4 of it were seen, float rounding). valuesWith
@@ -26,18 +26,10 @@ import { compare, maxRelativeError, random, TOLERANCE, valuesWith } from './test
 // output channel, batch norm is invariant to its scale, so its exact gradient is 0 and both sides
 // return rounding noise (~1e-4 seen).
 
-const BUILT = isNativeAvailable();
 /** Also: max |native - cpu| <= 1e-3 * max(max |cpu|, 0.01) per output (its own scale; see scaledError). */
 const SCALED_TOLERANCE = 1e-3;
 
-const tensor = (shape: number[], seed: number, scale = 1, offset = 0): tf.Tensor =>
-  tf.tensor(
-    random(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ).map((v) => v * scale + offset),
-    shape,
-  );
+const tensor = randomTensor;
 
 const channels = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(16, 17));
 
@@ -55,21 +47,6 @@ const convCase = fc
   })
   .map((c) => ({ ...c, pad: c.samePad ? (c.k - 1) / 2 : 0 }))
   .filter((c) => c.height + 2 * c.pad >= c.k && c.width + 2 * c.pad >= c.k);
-
-/**
- * max |actual - expected| / max(max |expected|, floor): relative to each output's own magnitude
- * (the shared TOLERANCE floors the scale at 1, which hides errors in gradients much smaller than 1).
- */
-function scaledError(actual: Float32Array, expected: Float32Array, floor: number): number {
-  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
-  let diff = 0;
-  let scale = floor;
-  expected.forEach((e, i) => {
-    diff = Math.max(diff, Math.abs((actual[i] ?? Number.NaN) - e));
-    scale = Math.max(scale, Math.abs(e));
-  });
-  return Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff / scale;
-}
 
 function expectScaledClose(actual: Float32Array[], expected: Float32Array[], tolerance: number, floor: number): void {
   expect(actual.length).toBe(expected.length);
@@ -110,12 +87,6 @@ function dilate(filter: tf.Tensor4D, dilation: number): tf.Tensor4D {
   return tf.reshape(tf.matMul(tf.tensor2d(select, [big * big, k * k]), tf.reshape(filter, [k * k, c])), [big, big, c, 1]);
 }
 
-function compositeBn(z: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D {
-  const { mean, variance } = tf.moments(z, [0, 1, 2]);
-  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, 1e-5)));
-  return tf.add(tf.mul(z, scale), tf.sub(beta, tf.mul(mean, scale))) as tf.Tensor4D;
-}
-
 describe('reluConvBn / reluSepConvBn without the native kernels (composite tfjs ops)', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('cpu')).toBe(true);
@@ -123,27 +94,22 @@ describe('reluConvBn / reluSepConvBn without the native kernels (composite tfjs 
 
   it('computes batchNorm(conv(relu(x))) and rejects bad options with InvalidArgumentError', () => {
     unregisterNativeKernels();
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      // x = [-1, 2] (1x1x2 image, 2 channels... as batch 2), 1x1 filter 1: z = relu(x) = [0, 2]; bn: [-1, 1].
-      const y = reluConvBn(tf.tensor4d([-1, 2], [2, 1, 1, 1]), tf.ones([1, 1, 1, 1]) as tf.Tensor4D, tf.ones([1]), tf.zeros([1]), { epsilon: 0 });
-      expect(Array.from(y.dataSync())).toEqual([-1, 1]);
-      const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
-      expect(() => reluConvBn(x, tf.zeros([3, 3, 2, 2]) as tf.Tensor4D, tf.ones([2]), tf.zeros([2]), { stride: 0 })).toThrow(InvalidArgumentError);
-      expect(() =>
-        reluSepConvBn(x, tf.zeros([3, 3, 2, 1]) as tf.Tensor4D, tf.zeros([1, 1, 2, 2]) as tf.Tensor4D, tf.ones([2]), tf.zeros([2]), { pad: -1 }),
-      ).toThrow(InvalidArgumentError);
-    });
-    expect(tf.memory().numTensors).toBe(before);
+    expectNoTensorLeak(() =>
+      tf.tidy(() => {
+        // x = [-1, 2] (1x1x2 image, 2 channels... as batch 2), 1x1 filter 1: z = relu(x) = [0, 2]; bn: [-1, 1].
+        const y = reluConvBn(tf.tensor4d([-1, 2], [2, 1, 1, 1]), tf.ones([1, 1, 1, 1]) as tf.Tensor4D, tf.ones([1]), tf.zeros([1]), { epsilon: 0 });
+        expect(Array.from(y.dataSync())).toEqual([-1, 1]);
+        const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+        expect(() => reluConvBn(x, tf.zeros([3, 3, 2, 2]) as tf.Tensor4D, tf.ones([2]), tf.zeros([2]), { stride: 0 })).toThrow(InvalidArgumentError);
+        expect(() =>
+          reluSepConvBn(x, tf.zeros([3, 3, 2, 1]) as tf.Tensor4D, tf.zeros([1, 1, 2, 2]) as tf.Tensor4D, tf.ones([2]), tf.zeros([2]), { pad: -1 }),
+        ).toThrow(InvalidArgumentError);
+      }),
+    );
   });
 });
 
-describe.skipIf(!BUILT)('fused ReLU-conv-BN kernels against the composite on the stock cpu kernels', () => {
-  beforeAll(async () => {
-    expect(await tf.setBackend('cpu')).toBe(true);
-  });
-  afterEach(() => unregisterNativeKernels());
-
+describeNative('fused ReLU-conv-BN kernels against the composite on the stock cpu kernels', () => {
   it('are registered with their gradients and unregistered with the other native kernels', () => {
     registerNativeKernels();
     for (const name of [RELU_CONV_BN, RELU_CONV_BN_GRAD, RELU_SEP_CONV_BN, RELU_SEP_CONV_BN_GRAD]) expect(isNativeKernelRegistered(name)).toBe(true);
@@ -243,33 +209,33 @@ describe.skipIf(!BUILT)('fused ReLU-conv-BN kernels against the composite on the
     const gamma = tf.variable(tf.ones([8]), true, 'fused-test-gamma');
     const beta = tf.variable(tf.zeros([8]), true, 'fused-test-beta');
     const x = tensor([2, 6, 6, 4], 2) as tf.Tensor4D;
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(reluConvBn(x, filter as unknown as tf.Tensor4D, gamma, beta))) as tf.Scalar);
-      // sum(x_hat^2) = N H W per channel at gamma 1, beta 0.
-      expect(value.dataSync()[0]).toBeCloseTo(2 * 6 * 6 * 8, 0);
-      expect(Object.keys(grads).sort()).toEqual(['fused-test-beta', 'fused-test-filter', 'fused-test-gamma']);
+    expectNoTensorLeak(() => {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(reluConvBn(x, filter as unknown as tf.Tensor4D, gamma, beta))) as tf.Scalar);
+        // sum(x_hat^2) = N H W per channel at gamma 1, beta 0.
+        expect(value.dataSync()[0]).toBeCloseTo(2 * 6 * 6 * 8, 0);
+        expect(Object.keys(grads).sort()).toEqual(['fused-test-beta', 'fused-test-filter', 'fused-test-gamma']);
+      });
+      tf.tidy(() => void reluConvBn(x, filter as unknown as tf.Tensor4D, gamma, beta).dataSync());
     });
-    tf.tidy(() => void reluConvBn(x, filter as unknown as tf.Tensor4D, gamma, beta).dataSync());
-    expect(tf.memory().numTensors).toBe(before);
     tf.dispose([filter, gamma, beta, x]);
   });
 
   it('name the problem for bad attrs and shapes', () => {
     registerNativeKernels();
-    const before = tf.memory().numTensors;
-    tf.tidy(() => {
-      const x = tf.ones([1, 4, 4, 2]);
-      const run = (inputs: Record<string, tf.Tensor>, attrs: Record<string, number>) => tf.engine().runKernel(RELU_CONV_BN, inputs, attrs as never);
-      const ok = { x, filter: tf.ones([3, 3, 2, 5]), gamma: tf.ones([5]), beta: tf.zeros([5]) };
-      expect(() => run(ok, { strides: 0, pad: 1 })).toThrow(NativeKernelError);
-      expect(() => run({ x, gamma: ok.gamma, beta: ok.beta }, { strides: 1, pad: 1 })).toThrow(/missing input\(s\) filter/);
-      expect(() => run({ ...ok, filter: tf.ones([3, 3, 3, 5]) }, { strides: 1, pad: 1 })).toThrow(/does not fit x's 2 channels/);
-      expect(() => run({ ...ok, gamma: tf.ones([4]) }, { strides: 1, pad: 1 })).toThrow(/gamma must have shape \[5\]/);
-      expect(() => run({ ...ok, x: tf.ones([1, 4, 4, 2], 'int32') }, { strides: 1, pad: 1 })).toThrow(/float32/);
-      const sep = { x, depthwiseFilter: tf.ones([3, 3, 2, 1]), pointwiseFilter: tf.ones([3, 3, 2, 4]), gamma: tf.ones([4]), beta: tf.zeros([4]) };
-      expect(() => tf.engine().runKernel(RELU_SEP_CONV_BN, sep, { strides: 1, pad: 1, dilation: 1 } as never)).toThrow(/pointwise filter must be 1x1/);
-    });
-    expect(tf.memory().numTensors).toBe(before);
+    expectNoTensorLeak(() =>
+      tf.tidy(() => {
+        const x = tf.ones([1, 4, 4, 2]);
+        const run = (inputs: Record<string, tf.Tensor>, attrs: Record<string, number>) => tf.engine().runKernel(RELU_CONV_BN, inputs, attrs as never);
+        const ok = { x, filter: tf.ones([3, 3, 2, 5]), gamma: tf.ones([5]), beta: tf.zeros([5]) };
+        expect(() => run(ok, { strides: 0, pad: 1 })).toThrow(NativeKernelError);
+        expect(() => run({ x, gamma: ok.gamma, beta: ok.beta }, { strides: 1, pad: 1 })).toThrow(/missing input\(s\) filter/);
+        expect(() => run({ ...ok, filter: tf.ones([3, 3, 3, 5]) }, { strides: 1, pad: 1 })).toThrow(/does not fit x's 2 channels/);
+        expect(() => run({ ...ok, gamma: tf.ones([4]) }, { strides: 1, pad: 1 })).toThrow(/gamma must have shape \[5\]/);
+        expect(() => run({ ...ok, x: tf.ones([1, 4, 4, 2], 'int32') }, { strides: 1, pad: 1 })).toThrow(/float32/);
+        const sep = { x, depthwiseFilter: tf.ones([3, 3, 2, 1]), pointwiseFilter: tf.ones([3, 3, 2, 4]), gamma: tf.ones([4]), beta: tf.zeros([4]) };
+        expect(() => tf.engine().runKernel(RELU_SEP_CONV_BN, sep, { strides: 1, pad: 1, dilation: 1 } as never)).toThrow(/pointwise filter must be 1x1/);
+      }),
+    );
   });
 });

@@ -3,13 +3,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { ADD_N, AVG_POOL, AVG_POOL_GRAD, RELU, RELU_GRAD } from './fused.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { maxRelativeError, random, TOLERANCE, valuesWith } from './test-support.js';
+import { describeNative, maxRelativeError, random, randomTensor, randomTensor4d, TOLERANCE, valuesWith } from '../testing/kernels.js';
 
 /** `nn.AvgPool2d(k, stride, pad, count_include_pad=False)` in stock tfjs ops: zero pad, 'valid' pool (exact gradient), rescale. */
 function avgPoolReference(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
@@ -50,20 +50,9 @@ const poolCase = fc
   })
   .filter((c) => 2 * c.pad <= c.k && c.height + 2 * c.pad >= c.k && c.width + 2 * c.pad >= c.k);
 
-if (!isNativeAvailable()) {
-  describe('fused relu and average pool (addon NOT built)', () => {
-    it('are not registered', () => {
-      expect(process.env['LMREG_REQUIRE_NATIVE'], 'LMREG_REQUIRE_NATIVE=1 but the addon is not built').not.toBe('1');
-      expect(isNativeKernelRegistered(RELU)).toBe(false);
-    });
-  });
-} else {
-  describe('fused relu and average pool (addon built)', () => {
-    beforeAll(async () => {
-      expect(await tf.setBackend('cpu')).toBe(true);
-    });
-    afterEach(() => unregisterNativeKernels());
-
+describeNative(
+  'fused relu and average pool',
+  () => {
     test.prop(
       [fc.array(fc.oneof(fc.float({ noNaN: true }), fc.constantFrom(0, -0, Number.NaN)), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 1e6 })],
       { numRuns: 80 },
@@ -97,15 +86,9 @@ if (!isNativeAvailable()) {
       const shape: [number, number, number, number] = [c.batch, c.height, c.width, c.channels];
       const run = (pool: (x: tf.Tensor4D) => tf.Tensor4D): tf.Tensor[] =>
         tf.tidy(() => {
-          const x = tf.tensor4d(
-            random(
-              shape.reduce((a, b) => a * b),
-              c.seed,
-            ),
-            shape,
-          );
+          const x = randomTensor4d(shape, c.seed);
           const y = pool(x);
-          const r = tf.tensor(random(y.size, c.seed + 1), y.shape);
+          const r = randomTensor(y.shape, c.seed + 1);
           return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(pool(a as tf.Tensor4D), r)))(x)];
         });
       const expected = valuesWith(false, () => run((x) => avgPoolReference(x, c.k, c.stride, c.pad)));
@@ -126,11 +109,10 @@ if (!isNativeAvailable()) {
     )('LmregAddN and its gradient equal tf.addN exactly (in-order float32 sums; an input passed twice gets both gradients)', (c) => {
       const run = (sum: (ts: tf.Tensor[]) => tf.Tensor): tf.Tensor[] =>
         tf.tidy(() => {
-          const size = c.shape.reduce((a, b) => a * b, 1);
-          const xs = Array.from({ length: c.count }, (_, i) => tf.tensor(random(size, c.seed + i), c.shape));
+          const xs = Array.from({ length: c.count }, (_, i) => randomTensor(c.shape, c.seed + i));
           // a skip connection feeds the same tensor to a sum twice
           const terms = (ts: tf.Tensor[]) => (c.repeat ? [...ts, ts[0] as tf.Tensor] : ts);
-          const r = tf.tensor(random(size, c.seed + 99), c.shape);
+          const r = randomTensor(c.shape, c.seed + 99);
           return [sum(terms(xs)), ...tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(sum(terms(ts)), r)))(xs)];
         });
       const expected = valuesWith(false, () => run((ts) => tf.addN(ts)));
@@ -143,23 +125,24 @@ if (!isNativeAvailable()) {
     it('registers all four with their gradients; bad attrs and shapes name the problem', () => {
       registerNativeKernels();
       for (const name of [RELU, RELU_GRAD, AVG_POOL, AVG_POOL_GRAD]) expect(isNativeKernelRegistered(name)).toBe(true);
-      const before = tf.memory().numTensors;
-      tf.tidy(() => {
-        const x = tf.ones([1, 4, 4, 2]);
-        expect(() => fusedAvgPool(x, 3, 1, 2)).toThrow(/pad 2 must be at most half the window 3/);
-        expect(() => fusedAvgPool(x, 3, 0, 1)).toThrow(NativeKernelError);
-        expect(() => fusedAvgPool(tf.ones([4, 4, 2]), 3, 1, 1)).toThrow(/must be NHWC/);
-        expect(() => tf.engine().runKernel(RELU_GRAD, { dy: tf.ones([3]), x: tf.ones([4]) })).toThrow(/same shape/);
-        expect(() => tf.engine().runKernel(AVG_POOL_GRAD, { dy: tf.ones([1, 3, 3, 2]), x }, { filterSize: 3, strides: 1, pad: 1 } as never)).toThrow(
-          /output shape \[1, 4, 4, 2\]/,
-        );
-        expect(() => tf.engine().runKernel(RELU, { x: tf.ones([2], 'int32') })).toThrow(/float32/);
-        expect(() => tf.engine().runKernel(ADD_N, { t0: tf.ones([2]), t1: tf.ones([3]) }, { count: 2 } as never)).toThrow(/differ in shape/);
-        expect(() => tf.engine().runKernel(ADD_N, { t0: tf.ones([2]) }, { count: 2 } as never)).toThrow(/missing input t1/);
-      });
-      expect(tf.memory().numTensors).toBe(before);
+      expectNoTensorLeak(() =>
+        tf.tidy(() => {
+          const x = tf.ones([1, 4, 4, 2]);
+          expect(() => fusedAvgPool(x, 3, 1, 2)).toThrow(/pad 2 must be at most half the window 3/);
+          expect(() => fusedAvgPool(x, 3, 0, 1)).toThrow(NativeKernelError);
+          expect(() => fusedAvgPool(tf.ones([4, 4, 2]), 3, 1, 1)).toThrow(/must be NHWC/);
+          expect(() => tf.engine().runKernel(RELU_GRAD, { dy: tf.ones([3]), x: tf.ones([4]) })).toThrow(/same shape/);
+          expect(() => tf.engine().runKernel(AVG_POOL_GRAD, { dy: tf.ones([1, 3, 3, 2]), x }, { filterSize: 3, strides: 1, pad: 1 } as never)).toThrow(
+            /output shape \[1, 4, 4, 2\]/,
+          );
+          expect(() => tf.engine().runKernel(RELU, { x: tf.ones([2], 'int32') })).toThrow(/float32/);
+          expect(() => tf.engine().runKernel(ADD_N, { t0: tf.ones([2]), t1: tf.ones([3]) }, { count: 2 } as never)).toThrow(/differ in shape/);
+          expect(() => tf.engine().runKernel(ADD_N, { t0: tf.ones([2]) }, { count: 2 } as never)).toThrow(/missing input t1/);
+        }),
+      );
       unregisterNativeKernels();
       expect(tf.getKernel(RELU, 'cpu')).toBeUndefined();
     });
-  });
-}
+  },
+  { notBuilt: RELU },
+);

@@ -3,12 +3,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
 import { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from './loss.js';
-import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { random, valuesWith } from './test-support.js';
+import { isNativeKernelRegistered, registerNativeKernels } from './register.js';
+import { describeNative, random, valuesWith } from '../testing/kernels.js';
 
 // LmregSoftmaxCrossEntropy against @lmreg/train's composite (oneHot, logSoftmax, sum, mean, neg in
 // stock tfjs ops on the stock cpu kernels), the loss and the gradient of k * loss for a random k:
@@ -40,20 +40,9 @@ const caseArbitrary = fc
     return { ...c, labels };
   });
 
-if (!isNativeAvailable()) {
-  describe('fused softmax cross-entropy (addon NOT built)', () => {
-    it('is not registered', () => {
-      expect(process.env['LMREG_REQUIRE_NATIVE'], 'LMREG_REQUIRE_NATIVE=1 but the addon is not built').not.toBe('1');
-      expect(isNativeKernelRegistered(SOFTMAX_CROSS_ENTROPY)).toBe(false);
-    });
-  });
-} else {
-  describe('fused softmax cross-entropy (addon built)', () => {
-    beforeAll(async () => {
-      expect(await tf.setBackend('cpu')).toBe(true);
-    });
-    afterEach(() => unregisterNativeKernels());
-
+describeNative(
+  'fused softmax cross-entropy',
+  () => {
     test.prop([caseArbitrary], { numRuns: 150 })('LmregSoftmaxCrossEntropy and its gradient match the composite (labels out of range give 0)', (c) => {
       const run = (ce: typeof composite): tf.Tensor[] =>
         tf.tidy(() => {
@@ -81,22 +70,23 @@ if (!isNativeAvailable()) {
       registerNativeKernels();
       expect(isNativeKernelRegistered(SOFTMAX_CROSS_ENTROPY)).toBe(true);
       expect(isNativeKernelRegistered(SOFTMAX_CROSS_ENTROPY_GRAD)).toBe(true);
-      const before = tf.memory().numTensors;
-      const logits = tf.tensor2d([
-        [1, 2, 3],
-        [0, -1, 4],
-      ]);
-      const labels = tf.tensor1d([2, 0], 'int32');
-      const profile = await tf.profile(() => tf.grad((l: tf.Tensor) => fused(l as tf.Tensor2D, labels))(logits));
-      tf.dispose(profile.result);
-      expect(profile.kernelNames.filter((k) => k !== 'Identity' && k !== 'Fill')).toEqual([SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD]);
-      tf.tidy(() => {
-        expect(fused(tf.tensor2d([[Number.NaN, 1]]), tf.tensor1d([0], 'int32')).dataSync()[0]).toBeNaN();
-        expect(() => fused(tf.ones([2, 3, 1]) as unknown as tf.Tensor2D, labels)).toThrow(/logits must be a float32 \[batch, classes\]/);
-        expect(() => fused(logits, tf.tensor1d([1, 2, 3], 'int32'))).toThrow(/labels must be an int32 or float32 \[2\]/);
+      await expectNoTensorLeak(async () => {
+        const logits = tf.tensor2d([
+          [1, 2, 3],
+          [0, -1, 4],
+        ]);
+        const labels = tf.tensor1d([2, 0], 'int32');
+        const profile = await tf.profile(() => tf.grad((l: tf.Tensor) => fused(l as tf.Tensor2D, labels))(logits));
+        tf.dispose(profile.result);
+        expect(profile.kernelNames.filter((k) => k !== 'Identity' && k !== 'Fill')).toEqual([SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD]);
+        tf.tidy(() => {
+          expect(fused(tf.tensor2d([[Number.NaN, 1]]), tf.tensor1d([0], 'int32')).dataSync()[0]).toBeNaN();
+          expect(() => fused(tf.ones([2, 3, 1]) as unknown as tf.Tensor2D, labels)).toThrow(/logits must be a float32 \[batch, classes\]/);
+          expect(() => fused(logits, tf.tensor1d([1, 2, 3], 'int32'))).toThrow(/labels must be an int32 or float32 \[2\]/);
+        });
+        tf.dispose([logits, labels]);
       });
-      tf.dispose([logits, labels]);
-      expect(tf.memory().numTensors).toBe(before);
     });
-  });
-}
+  },
+  { notBuilt: SOFTMAX_CROSS_ENTROPY },
+);

@@ -1,14 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { CLIP_SGD } from './optim.js';
 import type { ClipSgdAttrs } from './optim.js';
 import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { random } from './test-support.js';
+import { describeNative, maxRelativeError, random } from '../testing/kernels.js';
 
 // LmregClipSgd against the composite it replaces (@lmreg/train's clipGradNorm + SgdOptimizer in
 // stock tfjs ops, on the stock cpu kernels), over several steps with changing sets of variables
@@ -33,55 +33,54 @@ interface State {
 
 /** One step of the composite (clipGradNorm, then SGD per variable with a gradient) on stock kernels. */
 function compositeStep(shapes: number[][], state: State, grads: (Float32Array | undefined)[], h: Hyper): StepOutcome {
-  const before = tf.memory().numTensors;
-  const active = grads.flatMap((g, i) => (g === undefined ? [] : [i]));
-  const out = tf.tidy(() => {
-    const gs = active.map((i) => tf.tensor(grads[i] as Float32Array, shapes[i]));
-    const squares = gs.map((g) => tf.sum(tf.square(g)));
-    const norm = squares.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(squares));
-    const coef = h.maxNorm === Infinity ? undefined : tf.minimum(tf.div(tf.scalar(h.maxNorm), tf.add(norm, 1e-6)), 1);
-    const weights: tf.Tensor[] = [];
-    const momenta: tf.Tensor[] = [];
-    active.forEach((i, k) => {
-      const w = tf.tensor(state.weights[i] as Float32Array, shapes[i]);
-      const g = coef === undefined ? (gs[k] as tf.Tensor) : tf.mul(gs[k] as tf.Tensor, coef);
-      let d = h.weightDecay !== 0 ? tf.add(g, tf.mul(w, h.weightDecay)) : g;
-      if (h.momentum !== 0) {
-        const old = state.momenta[i];
-        const buf = old === undefined ? tf.clone(d) : tf.add(tf.mul(tf.tensor(old, shapes[i]), h.momentum), h.dampening === 0 ? d : tf.mul(d, 1 - h.dampening));
-        momenta.push(buf);
-        d = h.nesterov ? tf.add(d, tf.mul(buf, h.momentum)) : buf;
-      }
-      weights.push(tf.sub(w, tf.mul(d, h.lr)));
+  return expectNoTensorLeak(() => {
+    const active = grads.flatMap((g, i) => (g === undefined ? [] : [i]));
+    const out = tf.tidy(() => {
+      const gs = active.map((i) => tf.tensor(grads[i] as Float32Array, shapes[i]));
+      const squares = gs.map((g) => tf.sum(tf.square(g)));
+      const norm = squares.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(squares));
+      const coef = h.maxNorm === Infinity ? undefined : tf.minimum(tf.div(tf.scalar(h.maxNorm), tf.add(norm, 1e-6)), 1);
+      const weights: tf.Tensor[] = [];
+      const momenta: tf.Tensor[] = [];
+      active.forEach((i, k) => {
+        const w = tf.tensor(state.weights[i] as Float32Array, shapes[i]);
+        const g = coef === undefined ? (gs[k] as tf.Tensor) : tf.mul(gs[k] as tf.Tensor, coef);
+        let d = h.weightDecay !== 0 ? tf.add(g, tf.mul(w, h.weightDecay)) : g;
+        if (h.momentum !== 0) {
+          const old = state.momenta[i];
+          const buf =
+            old === undefined ? tf.clone(d) : tf.add(tf.mul(tf.tensor(old, shapes[i]), h.momentum), h.dampening === 0 ? d : tf.mul(d, 1 - h.dampening));
+          momenta.push(buf);
+          d = h.nesterov ? tf.add(d, tf.mul(buf, h.momentum)) : buf;
+        }
+        weights.push(tf.sub(w, tf.mul(d, h.lr)));
+      });
+      return { norm, weights, momenta };
     });
-    return { norm, weights, momenta };
+    return read(out, active, state, h.momentum !== 0);
   });
-  const result = read(out, active, state, h.momentum !== 0);
-  expect(tf.memory().numTensors).toBe(before);
-  return result;
 }
 
 /** The same step as one LmregClipSgd call (momentum buffers passed flat, as a checkpoint restores them). */
 function nativeStep(shapes: number[][], state: State, grads: (Float32Array | undefined)[], h: Hyper): StepOutcome {
-  const before = tf.memory().numTensors;
-  const active = grads.flatMap((g, i) => (g === undefined ? [] : [i]));
-  const out = tf.tidy(() => {
-    const inputs: tf.NamedTensorMap = {};
-    active.forEach((i, k) => {
-      inputs[`g${k}`] = tf.tensor(grads[i] as Float32Array, shapes[i]);
-      inputs[`w${k}`] = tf.tensor(state.weights[i] as Float32Array, shapes[i]);
-      const m = state.momenta[i];
-      if (m !== undefined) inputs[`m${k}`] = tf.tensor1d(m);
+  return expectNoTensorLeak(() => {
+    const active = grads.flatMap((g, i) => (g === undefined ? [] : [i]));
+    const out = tf.tidy(() => {
+      const inputs: tf.NamedTensorMap = {};
+      active.forEach((i, k) => {
+        inputs[`g${k}`] = tf.tensor(grads[i] as Float32Array, shapes[i]);
+        inputs[`w${k}`] = tf.tensor(state.weights[i] as Float32Array, shapes[i]);
+        const m = state.momenta[i];
+        if (m !== undefined) inputs[`m${k}`] = tf.tensor1d(m);
+      });
+      const outputs = tf.engine().runKernel(CLIP_SGD, inputs, { count: active.length, ...h } as never) as tf.Tensor[];
+      expect(outputs.length).toBe(1 + active.length * (h.momentum !== 0 ? 2 : 1));
+      outputs.slice(1).forEach((t, k) => expect(t.shape).toEqual(shapes[active[k % active.length] as number]));
+      const [norm, ...rest] = outputs;
+      return { norm: norm as tf.Tensor, weights: rest.slice(0, active.length), momenta: rest.slice(active.length) };
     });
-    const outputs = tf.engine().runKernel(CLIP_SGD, inputs, { count: active.length, ...h } as never) as tf.Tensor[];
-    expect(outputs.length).toBe(1 + active.length * (h.momentum !== 0 ? 2 : 1));
-    outputs.slice(1).forEach((t, k) => expect(t.shape).toEqual(shapes[active[k % active.length] as number]));
-    const [norm, ...rest] = outputs;
-    return { norm: norm as tf.Tensor, weights: rest.slice(0, active.length), momenta: rest.slice(active.length) };
+    return read(out, active, state, h.momentum !== 0);
   });
-  const result = read(out, active, state, h.momentum !== 0);
-  expect(tf.memory().numTensors).toBe(before);
-  return result;
 }
 
 function read(out: { norm: tf.Tensor; weights: tf.Tensor[]; momenta: tf.Tensor[] }, active: number[], state: State, withMomentum: boolean): StepOutcome {
@@ -96,16 +95,10 @@ function read(out: { norm: tf.Tensor; weights: tf.Tensor[]; momenta: tf.Tensor[]
   return { norm, weights, momenta };
 }
 
+/** {@link maxRelativeError}, 0 when both are missing (no momentum buffer yet). */
 function maxScaledError(actual: Float32Array | undefined, expected: Float32Array | undefined): number {
   if (actual === undefined || expected === undefined) return actual === expected ? 0 : Number.POSITIVE_INFINITY;
-  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
-  let diff = 0;
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] ?? Number.NaN) - (expected[i] ?? 0)));
-    scale = Math.max(scale, Math.abs(expected[i] ?? 0));
-  }
-  return Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff / scale;
+  return maxRelativeError(actual, expected);
 }
 
 const hyperArbitrary: fc.Arbitrary<Hyper> = fc
@@ -129,7 +122,9 @@ const caseArbitrary = fc.record({
 });
 
 /** Runs the steps of a case with `step`; returns every step's outcome. */
-function trajectory(c: { shapes: number[][]; hyper: Hyper; masks: boolean[][]; gradScale: number; seed: number }, step: typeof compositeStep): StepOutcome[] {
+type Case = { shapes: number[][]; hyper: Hyper; masks: boolean[][]; gradScale: number; seed: number };
+
+function trajectory(c: Case, step: typeof compositeStep): StepOutcome[] {
   const sizes = c.shapes.map((s) => s.reduce((a, b) => a * b, 1));
   let state: State = { weights: sizes.map((n, i) => random(n, c.seed + i)), momenta: sizes.map(() => undefined) };
   return c.masks.map((mask, t) => {
@@ -140,29 +135,21 @@ function trajectory(c: { shapes: number[][]; hyper: Hyper; masks: boolean[][]; g
   });
 }
 
-if (!isNativeAvailable()) {
-  describe('fused clip + SGD update (addon NOT built)', () => {
-    it('is not registered', () => {
-      expect(process.env['LMREG_REQUIRE_NATIVE'], 'LMREG_REQUIRE_NATIVE=1 but the addon is not built').not.toBe('1');
-      expect(isNativeKernelRegistered(CLIP_SGD)).toBe(false);
-    });
-  });
-} else {
-  describe('fused clip + SGD update (addon built)', () => {
-    beforeAll(async () => {
-      expect(await tf.setBackend('cpu')).toBe(true);
-    });
-    afterEach(() => unregisterNativeKernels());
+/** The case's steps with LmregClipSgd (`actual`) and on the composite with the stock kernels (`reference`). */
+function bothTrajectories(c: Case): { actual: StepOutcome; reference: StepOutcome }[] {
+  unregisterNativeKernels();
+  const expected = trajectory(c, compositeStep);
+  registerNativeKernels();
+  return trajectory(c, nativeStep).map((actual, t) => ({ actual, reference: expected[t] as StepOutcome }));
+}
 
+describeNative(
+  'fused clip + SGD update',
+  () => {
     test.prop([caseArbitrary], { numRuns: 120 })(
       'LmregClipSgd follows the composite clip + SGD trajectory (norms 1e-6 relative, weights and momenta 1e-5 of their scale)',
       (c) => {
-        unregisterNativeKernels();
-        const expected = trajectory(c, compositeStep);
-        registerNativeKernels();
-        const actual = trajectory(c, nativeStep);
-        actual.forEach((outcome, t) => {
-          const reference = expected[t] as StepOutcome;
+        bothTrajectories(c).forEach(({ actual: outcome, reference }, t) => {
           expect(Math.abs(outcome.norm - reference.norm), `step ${t} norm`).toBeLessThanOrEqual(1e-6 * Math.max(reference.norm, 1e-30));
           outcome.weights.forEach((w, i) => expect(maxScaledError(w, reference.weights[i]), `step ${t} weights ${i}`).toBeLessThanOrEqual(1e-5));
           outcome.momenta.forEach((m, i) => expect(maxScaledError(m, reference.momenta[i]), `step ${t} momentum ${i}`).toBeLessThanOrEqual(1e-5));
@@ -173,12 +160,7 @@ if (!isNativeAvailable()) {
     test.prop([caseArbitrary.map((c) => ({ ...c, hyper: { ...c.hyper, maxNorm: Infinity } }))], { numRuns: 60 })(
       'without clipping the updates equal the composite bit for bit',
       (c) => {
-        unregisterNativeKernels();
-        const expected = trajectory(c, compositeStep);
-        registerNativeKernels();
-        const actual = trajectory(c, nativeStep);
-        actual.forEach((outcome, t) => {
-          const reference = expected[t] as StepOutcome;
+        bothTrajectories(c).forEach(({ actual: outcome, reference }, t) => {
           outcome.weights.forEach((w, i) => expect(Array.from(w), `step ${t} weights ${i}`).toEqual(Array.from(reference.weights[i] ?? [])));
           outcome.momenta.forEach((m, i) => {
             const r = reference.momenta[i];
@@ -201,20 +183,21 @@ if (!isNativeAvailable()) {
       registerNativeKernels();
       expect(isNativeKernelRegistered(CLIP_SGD)).toBe(true);
       const attrs = { count: 1, lr: 0.1, momentum: 0.9, weightDecay: 0, dampening: 0, nesterov: false, maxNorm: 5 };
-      const before = tf.memory().numTensors;
-      tf.tidy(() => {
-        const run = (inputs: tf.NamedTensorMap, a: Record<string, unknown> = attrs) => tf.engine().runKernel(CLIP_SGD, inputs, a as never);
-        expect(() => run({ g0: tf.ones([3]), w0: tf.ones([4]) })).toThrow(/g0 has 3 values, w0 4/);
-        expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]), m0: tf.ones([2]) })).toThrow(/m0 has 2 values/);
-        expect(() => run({ g0: tf.ones([3], 'int32'), w0: tf.ones([3]) })).toThrow(/float32/);
-        expect(() => run({ g0: tf.ones([3]) })).toThrow(/input w0/);
-        expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]) }, { ...attrs, maxNorm: 0 })).toThrow(NativeKernelError);
-        expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]) }, { ...attrs, lr: Number.NaN })).toThrow(/lr must be a finite number/);
-        expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]) }, { ...attrs, count: -1 })).toThrow(/count/);
-      });
-      expect(tf.memory().numTensors).toBe(before);
+      expectNoTensorLeak(() =>
+        tf.tidy(() => {
+          const run = (inputs: tf.NamedTensorMap, a: Record<string, unknown> = attrs) => tf.engine().runKernel(CLIP_SGD, inputs, a as never);
+          expect(() => run({ g0: tf.ones([3]), w0: tf.ones([4]) })).toThrow(/g0 has 3 values, w0 4/);
+          expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]), m0: tf.ones([2]) })).toThrow(/m0 has 2 values/);
+          expect(() => run({ g0: tf.ones([3], 'int32'), w0: tf.ones([3]) })).toThrow(/float32/);
+          expect(() => run({ g0: tf.ones([3]) })).toThrow(/input w0/);
+          expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]) }, { ...attrs, maxNorm: 0 })).toThrow(NativeKernelError);
+          expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]) }, { ...attrs, lr: Number.NaN })).toThrow(/lr must be a finite number/);
+          expect(() => run({ g0: tf.ones([3]), w0: tf.ones([3]) }, { ...attrs, count: -1 })).toThrow(/count/);
+        }),
+      );
       unregisterNativeKernels();
       expect(tf.getKernel(CLIP_SGD, 'cpu')).toBeUndefined();
     });
-  });
-}
+  },
+  { notBuilt: CLIP_SGD },
+);

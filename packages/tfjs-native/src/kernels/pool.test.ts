@@ -3,12 +3,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
 import { clearNativeCache, nativeCacheSize } from '../addon/settings.js';
-import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { compare, random, TOLERANCE, valuesWith } from './test-support.js';
+import { isNativeKernelRegistered, registerNativeKernels } from './register.js';
+import { compare, describeNative, randomTensor, randomTensor4d, TOLERANCE, valuesWith } from '../testing/kernels.js';
 
 type Pad = 'same' | 'valid';
 
@@ -37,29 +37,11 @@ const poolArbitrary = fc
   .filter((c) => c.pad === 'same' || (c.height >= c.window[0] && c.width >= c.window[1]));
 
 const xShape = (c: PoolCase): [number, number, number, number] => [c.batch, c.height, c.width, c.channels];
-const input = (c: PoolCase): tf.Tensor4D =>
-  tf.tensor4d(
-    random(
-      xShape(c).reduce((a, b) => a * b),
-      c.seed,
-    ),
-    xShape(c),
-  );
+const input = (c: PoolCase): tf.Tensor4D => randomTensor4d(xShape(c), c.seed);
 
-if (!isNativeAvailable()) {
-  describe('native pooling kernels (addon NOT built)', () => {
-    it('are not registered (the failure path is tested in conv2d.test.ts and load.test.ts)', () => {
-      expect(process.env['LMREG_REQUIRE_NATIVE'], 'LMREG_REQUIRE_NATIVE=1 but the addon is not built').not.toBe('1');
-      expect(isNativeKernelRegistered('AvgPool')).toBe(false);
-    });
-  });
-} else {
-  describe('native pooling kernels (addon built)', () => {
-    beforeAll(async () => {
-      expect(await tf.setBackend('cpu')).toBe(true);
-    });
-    afterEach(() => unregisterNativeKernels());
-
+describeNative(
+  'native pooling kernels',
+  () => {
     test.prop([poolArbitrary], { numRuns: 60 })('AvgPool and MaxPool match the cpu kernels', (c) => {
       compare(() =>
         tf.tidy(() => {
@@ -74,7 +56,7 @@ if (!isNativeAvailable()) {
         tf.tidy(() => {
           const x = input(c);
           const y = tf.maxPool(x, c.window, c.strides, c.pad);
-          const r = tf.tensor(random(y.size, c.seed + 1), y.shape);
+          const r = randomTensor(y.shape, c.seed + 1);
           return [tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.window, c.strides, c.pad), r)))(x)];
         }),
       );
@@ -87,20 +69,14 @@ if (!isNativeAvailable()) {
       const [forward] = valuesWith(false, () =>
         tf.tidy(() => {
           const y = tf.avgPool(input(c), c.window, c.strides, c.pad);
-          return [tf.sum(tf.mul(y, tf.tensor(random(y.size, c.seed + 1), y.shape)))];
+          return [tf.sum(tf.mul(y, randomTensor(y.shape, c.seed + 1)))];
         }),
       );
       const [adjoint] = valuesWith(true, () =>
         tf.tidy(() => {
           const x = input(c);
           const shape = tf.backend_util.computePool2DInfo(xShape(c), c.window, c.strides, 1, c.pad).outShape;
-          const dy = tf.tensor(
-            random(
-              shape.reduce((a, b) => a * b),
-              c.seed + 1,
-            ),
-            shape,
-          );
+          const dy = randomTensor(shape, c.seed + 1);
           const attrs = { filterSize: c.window, strides: c.strides, pad: c.pad };
           const dx = tf.engine().runKernel('AvgPoolGrad', { dy, input: x }, attrs as never) as tf.Tensor;
           return [tf.sum(tf.mul(dx, x))];
@@ -114,13 +90,16 @@ if (!isNativeAvailable()) {
       registerNativeKernels();
       for (const name of ['AvgPool', 'AvgPoolGrad', 'MaxPool', 'MaxPoolGrad']) expect(isNativeKernelRegistered(name)).toBe(true);
       clearNativeCache();
-      tf.tidy(() => {
-        const x = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
-        tf.avgPool(x, 3, 1, 'same').dataSync();
-        tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 3, 1, 'same')))(x).dataSync();
-      });
+      expectNoTensorLeak(() =>
+        tf.tidy(() => {
+          const x = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
+          tf.avgPool(x, 3, 1, 'same').dataSync();
+          tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 3, 1, 'same')))(x).dataSync();
+        }),
+      );
       // avg forward, max forward, max backward: each ran on oneDNN (no silent fallback).
       expect(nativeCacheSize()).toBe(3);
     });
-  });
-}
+  },
+  { notBuilt: 'AvgPool' },
+);

@@ -3,20 +3,20 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
+import { expect, it } from 'vitest';
 
-import { isNativeAvailable } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { RELU_CONV_BN } from './fused-conv.js';
 import { RESIDUAL_REDUCTION, RESIDUAL_REDUCTION_GRAD } from './residual.js';
-import { isNativeKernelRegistered, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { maxRelativeError, random, TOLERANCE, valuesWith } from './test-support.js';
+import { isNativeKernelRegistered, registerNativeKernels } from './register.js';
+import { compositeBn, describeNative, maxRelativeError, randomTensor, scaledError, TOLERANCE, valuesWith } from '../testing/kernels.js';
 
 // LmregResidualReduction (NB201's ResNet basic block, stride 2) against its composite, y and the
 // gradients of sum(y * r) with respect to all 8 inputs:
 // - against the composite in stock tfjs ops on the stock cpu kernels, for blocks whose batch norms
 //   see at least 8 values per channel (fewer is ill-conditioned: see fused-conv.test.ts), within
-//   test-support's TOLERANCE (max |native - cpu| <= 1e-4 * max(|cpu|, 1)) and
+//   testing/kernels.ts's TOLERANCE (max |native - cpu| <= 1e-4 * max(|cpu|, 1)) and
 //   max |native - cpu| <= 1e-3 * max(max |cpu|, 0.01) per output (its own scale);
 // - at every size (down to one value per channel), against the same block composed from this
 //   package's separate native kernels (LmregReluConvBn twice, AvgPool, Conv2D, Add), within 1e-5 of
@@ -24,14 +24,7 @@ import { maxRelativeError, random, TOLERANCE, valuesWith } from './test-support.
 //   another order at most).
 // Every run asserts that tf.memory().numTensors is unchanged.
 
-const tensor = (shape: number[], seed: number, scale = 1, offset = 0): tf.Tensor =>
-  tf.tensor(
-    random(
-      shape.reduce((a, b) => a * b, 1),
-      seed,
-    ).map((v) => v * scale + offset),
-    shape,
-  );
+const tensor = randomTensor;
 
 interface Params {
   filterA: tf.Tensor4D;
@@ -50,12 +43,6 @@ interface Case {
   cin: number;
   cout: number;
   seed: number;
-}
-
-function compositeBn(z: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D {
-  const { mean, variance } = tf.moments(z, [0, 1, 2]);
-  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, 1e-5)));
-  return tf.add(tf.mul(z, scale), tf.sub(beta, tf.mul(mean, scale))) as tf.Tensor4D;
 }
 
 /** The block in stock tfjs ops (as @lmreg/train's Nb201Network composes it without the kernel). */
@@ -110,17 +97,6 @@ function run(c: Case, block: (x: tf.Tensor4D, p: Params) => tf.Tensor4D): tf.Ten
   });
 }
 
-function scaledError(actual: Float32Array, expected: Float32Array, floor: number): number {
-  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
-  let diff = 0;
-  let scale = floor;
-  expected.forEach((e, i) => {
-    diff = Math.max(diff, Math.abs((actual[i] ?? Number.NaN) - e));
-    scale = Math.max(scale, Math.abs(e));
-  });
-  return Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff / scale;
-}
-
 const channels = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.constantFrom(16, 17));
 const caseArbitrary = fc.record({
   batch: fc.integer({ min: 1, max: 3 }),
@@ -131,20 +107,9 @@ const caseArbitrary = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
 });
 
-if (!isNativeAvailable()) {
-  describe('fused residual reduction block (addon NOT built)', () => {
-    it('is not registered', () => {
-      expect(process.env['LMREG_REQUIRE_NATIVE'], 'LMREG_REQUIRE_NATIVE=1 but the addon is not built').not.toBe('1');
-      expect(isNativeKernelRegistered(RESIDUAL_REDUCTION)).toBe(false);
-    });
-  });
-} else {
-  describe('fused residual reduction block (addon built)', () => {
-    beforeAll(async () => {
-      expect(await tf.setBackend('cpu')).toBe(true);
-    });
-    afterEach(() => unregisterNativeKernels());
-
+describeNative(
+  'fused residual reduction block',
+  () => {
     test.prop([caseArbitrary.filter((c) => (c.batch * c.height * c.width) / 4 >= 8)], { numRuns: 40 })(
       'matches the composite in stock tfjs ops on the stock cpu kernels (y and all 8 gradients)',
       (c) => {
@@ -170,27 +135,28 @@ if (!isNativeAvailable()) {
       expect(isNativeKernelRegistered(RESIDUAL_REDUCTION)).toBe(true);
       expect(isNativeKernelRegistered(RESIDUAL_REDUCTION_GRAD)).toBe(true);
       const c: Case = { batch: 2, height: 4, width: 4, cin: 3, cout: 6, seed: 5 };
-      const before = tf.memory().numTensors;
-      const profile = await tf.profile(() => run(c, fusedBlock));
-      tf.dispose(profile.result);
-      const names = profile.kernelNames.filter((k) => k.startsWith('Lmreg'));
-      expect(names).toEqual([RESIDUAL_REDUCTION, RESIDUAL_REDUCTION_GRAD]);
-      tf.tidy(() => {
-        const p = {
-          filterA: tf.ones([3, 3, 3, 6]),
-          gammaA: tf.ones([6]),
-          betaA: tf.zeros([6]),
-          filterB: tf.ones([3, 3, 6, 6]),
-          gammaB: tf.ones([6]),
-          betaB: tf.zeros([6]),
-          filterDown: tf.ones([1, 1, 3, 6]),
-        };
-        const call = (inputs: tf.NamedTensorMap) => tf.engine().runKernel(RESIDUAL_REDUCTION, inputs, { epsilon: 1e-5 } as never);
-        expect(() => call({ x: tf.ones([1, 5, 4, 3]), ...p })).toThrow(/height and width must be even/);
-        expect(() => call({ x: tf.ones([1, 4, 4, 3]), ...p, filterB: tf.ones([3, 3, 6, 5]) })).toThrow(/filterB must have shape \[3, 3, 6, 6\]/);
-        expect(() => call({ x: tf.ones([1, 4, 4, 3]), ...p, gammaA: undefined as unknown as tf.Tensor })).toThrow(NativeKernelError);
+      await expectNoTensorLeak(async () => {
+        const profile = await tf.profile(() => run(c, fusedBlock));
+        tf.dispose(profile.result);
+        const names = profile.kernelNames.filter((k) => k.startsWith('Lmreg'));
+        expect(names).toEqual([RESIDUAL_REDUCTION, RESIDUAL_REDUCTION_GRAD]);
+        tf.tidy(() => {
+          const p = {
+            filterA: tf.ones([3, 3, 3, 6]),
+            gammaA: tf.ones([6]),
+            betaA: tf.zeros([6]),
+            filterB: tf.ones([3, 3, 6, 6]),
+            gammaB: tf.ones([6]),
+            betaB: tf.zeros([6]),
+            filterDown: tf.ones([1, 1, 3, 6]),
+          };
+          const call = (inputs: tf.NamedTensorMap) => tf.engine().runKernel(RESIDUAL_REDUCTION, inputs, { epsilon: 1e-5 } as never);
+          expect(() => call({ x: tf.ones([1, 5, 4, 3]), ...p })).toThrow(/height and width must be even/);
+          expect(() => call({ x: tf.ones([1, 4, 4, 3]), ...p, filterB: tf.ones([3, 3, 6, 5]) })).toThrow(/filterB must have shape \[3, 3, 6, 6\]/);
+          expect(() => call({ x: tf.ones([1, 4, 4, 3]), ...p, gammaA: undefined as unknown as tf.Tensor })).toThrow(NativeKernelError);
+        });
       });
-      expect(tf.memory().numTensors).toBe(before);
     });
-  });
-}
+  },
+  { notBuilt: RESIDUAL_REDUCTION },
+);

@@ -17,6 +17,7 @@ import {
   readCifar10Batch,
   resolveCifar10Dir,
 } from './cifar10.js';
+import { expectFileFormatRejection } from '../testing/data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lmreg-cifar-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -39,15 +40,6 @@ function writeFake(dir: string): string {
   const t = makeBatch(3, 100);
   writeFileSync(join(folder, CIFAR10_TEST_FILES[0] ?? ''), encodeCifar10Batch(t.images, t.labels));
   return folder;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<FileFormatError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FileFormatError);
-  return error as FileFormatError;
 }
 
 describe('CIFAR-10 binary reader', () => {
@@ -84,7 +76,7 @@ describe('CIFAR-10 binary reader', () => {
     const { images, labels } = makeBatch(3, 0);
     const file = join(root, 'truncated.bin');
     writeFileSync(file, encodeCifar10Batch(images, labels).subarray(0, 2 * CIFAR10_RECORD_BYTES + 100));
-    const e = await rejection(readCifar10Batch(file));
+    const e = await expectFileFormatRejection(readCifar10Batch(file));
     expect(e.file).toBe(file);
     expect(e.message).toContain('2 whole records and a truncated one of 100 bytes');
     expect(e.message).toContain('30730000');
@@ -113,7 +105,7 @@ describe('CIFAR-10 binary reader', () => {
   test('missing batch file: names it and says where to download', async () => {
     const folder = writeFake(join(root, 'missing'));
     unlinkSync(join(folder, 'data_batch_3.bin'));
-    const e = await rejection(readCifar10(folder));
+    const e = await expectFileFormatRejection(readCifar10(folder));
     expect(e.file).toBe(join(folder, 'data_batch_3.bin'));
     expect(e.message).toContain('file not found');
     expect(e.message).toContain('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz');

@@ -12,6 +12,7 @@ import { datasetSearchPath, findDataset, getDatasetInfo, loadDataset } from './d
 import { encodeIdx } from './idx.js';
 import { computeChannelStats } from './preprocess.js';
 import type { DatasetName } from './types.js';
+import { expectBalancedUnitSplit, expectFileFormatRejection } from '../testing/data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lmreg-datasets-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,15 +32,6 @@ function writeIdxSet(dir: string, options: { labelOffset?: number; trainLabels?:
   writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([nTrainLabels], trainLabels)));
   writeFileSync(join(dir, 't10k-images-idx3-ubyte'), encodeIdx([10, 4, 4], testPx));
   writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([10], testLabels));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<FileFormatError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FileFormatError);
-  return error as FileFormatError;
 }
 
 describe('dataset lookup', () => {
@@ -136,7 +128,7 @@ describe('loadDataset on generated files', () => {
     writeIdxSet(dir, { labelOffset: 3 });
     // overwrite labels with a value of 12
     writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([20], new Uint8Array(20).fill(12))));
-    const e = await rejection(loadDataset('mnist', { dataDir: dir, env: NO_ENV, systemDirs: NO_SYSTEM }));
+    const e = await expectFileFormatRejection(loadDataset('mnist', { dataDir: dir, env: NO_ENV, systemDirs: NO_SYSTEM }));
     expect(e.file).toBe(join(dir, 'train-labels-idx1-ubyte.gz'));
     expect(e.message).toContain('label 0 is 12');
   });
@@ -144,7 +136,7 @@ describe('loadDataset on generated files', () => {
   test('label and image counts must agree', async () => {
     const dir = join(root, 'idx-count');
     writeIdxSet(dir, { trainLabels: 19 });
-    const e = await rejection(loadDataset('mnist', { dataDir: dir, env: NO_ENV, systemDirs: NO_SYSTEM }));
+    const e = await expectFileFormatRejection(loadDataset('mnist', { dataDir: dir, env: NO_ENV, systemDirs: NO_SYSTEM }));
     expect(e.message).toContain('holds 19 labels but');
   });
 
@@ -153,7 +145,7 @@ describe('loadDataset on generated files', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'train-images-idx3-ubyte'), encodeIdx([1, 2, 2], new Uint8Array(4)));
     writeFileSync(join(dir, 'train-labels-idx1-ubyte'), encodeIdx([1], new Uint8Array(1)));
-    const e = await rejection(loadDataset('fashion-mnist', { dataDir: dir, env: NO_ENV, systemDirs: NO_SYSTEM }));
+    const e = await expectFileFormatRejection(loadDataset('fashion-mnist', { dataDir: dir, env: NO_ENV, systemDirs: NO_SYSTEM }));
     expect(e.file).toMatch(/t10k-(images|labels)-idx[13]-ubyte\.gz$/);
     expect(e.message).toContain('file not found');
   });
@@ -191,16 +183,7 @@ describe.skipIf(!haveFashion)('real Fashion-MNIST (Debian dataset-fashion-mnist)
       [ds.train, 6000],
       [ds.test, 1000],
     ] as const) {
-      const histogram = new Array<number>(10).fill(0);
-      for (const l of split.labels) histogram[l] = (histogram[l] ?? 0) + 1;
-      expect(histogram).toEqual(new Array<number>(10).fill(per));
-      let min = Infinity;
-      let max = -Infinity;
-      for (const v of split.images) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      expect([min, max]).toEqual([0, 1]);
+      expectBalancedUnitSplit(split, per);
     }
     // First labels of the official files: 9 (Ankle boot) 0 0 3 0 / 9 2 1 1 6.
     expect(Array.from(ds.train.labels.subarray(0, 5))).toEqual([9, 0, 0, 3, 0]);

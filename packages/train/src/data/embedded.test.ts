@@ -10,6 +10,7 @@ import { datasetSearchPath, findDataset, getDatasetInfo, loadDataset } from './d
 import { embeddedDataDir, FASHION_MNIST_MINI_FOLDER, findTrainPackageRoot } from './embedded.js';
 import { readIdxImages, readIdxLabels } from './idx.js';
 import type { DatasetSplit } from './types.js';
+import { expectBalancedUnitSplit } from '../testing/data.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lmreg-embedded-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,15 +19,6 @@ const NO_PLACES = { env: {}, systemDirs: [] as readonly string[] };
 
 function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value));
-}
-
-function histogram(labels: ArrayLike<number>): number[] {
-  const out = new Array<number>(10).fill(0);
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i] ?? 0;
-    out[l] = (out[l] ?? 0) + 1;
-  }
-  return out;
 }
 
 describe('findTrainPackageRoot', () => {
@@ -86,14 +78,7 @@ describe('fashion-mnist-mini (embedded in @lmreg/train)', () => {
     ] as const satisfies readonly (readonly [DatasetSplit, number])[]) {
       expect([split.n, split.height, split.width, split.channels]).toEqual([per * 10, 28, 28, 1]);
       expect(split.images).toHaveLength(per * 10 * 28 * 28);
-      expect(histogram(split.labels)).toEqual(new Array<number>(10).fill(per));
-      let min = Infinity;
-      let max = -Infinity;
-      for (const v of split.images) {
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      expect([min, max]).toEqual([0, 1]);
+      expectBalancedUnitSplit(split, per);
     }
     // The first rows of the official files are kept (no class is full yet): labels 9 0 0 3 0 / 9 2 1 1 6.
     expect(Array.from(ds.train.labels.subarray(0, 5))).toEqual([9, 0, 0, 3, 0]);

@@ -18,31 +18,13 @@ import {
   readIdxImages,
   readIdxLabels,
 } from './idx.js';
+import { expectFileFormatError, expectFileFormatRejection } from '../testing/data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lmreg-idx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function pixels(count: number): Uint8Array {
   return Uint8Array.from({ length: count }, (_, i) => (i * 37 + 11) % 256);
-}
-
-function catchError(fn: () => unknown): FileFormatError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FileFormatError);
-    return error as FileFormatError;
-  }
-  throw new Error('expected a FileFormatError');
-}
-
-async function catchAsync(promise: Promise<unknown>): Promise<FileFormatError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FileFormatError);
-  return error as FileFormatError;
 }
 
 describe('IDX round trip', () => {
@@ -84,7 +66,7 @@ describe('IDX errors', () => {
   const good = encodeIdx([60000, 28, 28], new Uint8Array(60000 * 28 * 28));
 
   test('truncated file: says the expected and found byte counts', () => {
-    const e = catchError(() => parseIdxImages(good.subarray(0, 1234), { file: 'train-images-idx3-ubyte' }));
+    const e = expectFileFormatError(() => parseIdxImages(good.subarray(0, 1234), { file: 'train-images-idx3-ubyte' }));
     expect(e.file).toBe('train-images-idx3-ubyte');
     expect(e.message).toContain('expected 47040016 bytes for 60000x28x28 uint8 images, found 1234');
     expect(e.message).toContain('apt-get install dataset-fashion-mnist');
@@ -93,7 +75,7 @@ describe('IDX errors', () => {
 
   test('truncated gzip file says so', () => {
     const gz = gzipSync(encodeIdx([4, 5, 5], pixels(100)));
-    const e = catchError(() => parseIdxImages(gz.subarray(0, gz.length - 10), { file: 'x.gz' }));
+    const e = expectFileFormatError(() => parseIdxImages(gz.subarray(0, gz.length - 10), { file: 'x.gz' }));
     expect(e.message).toMatch(/gzip/);
     expect(e.cause).toBeDefined();
   });
@@ -102,23 +84,23 @@ describe('IDX errors', () => {
     const raw = encodeIdx([2, 2, 2], pixels(8));
     const longer = new Uint8Array(raw.length + 3);
     longer.set(raw);
-    expect(catchError(() => parseIdxImages(longer)).message).toContain('expected 24 bytes for 2x2x2 uint8 images, found 27');
-    expect(catchError(() => parseIdxImages(gzipSync(longer))).message).toContain('found 27 after gunzip');
+    expect(expectFileFormatError(() => parseIdxImages(longer)).message).toContain('expected 24 bytes for 2x2x2 uint8 images, found 27');
+    expect(expectFileFormatError(() => parseIdxImages(gzipSync(longer))).message).toContain('found 27 after gunzip');
   });
 
   test('wrong magic: a label file passed as images, and garbage', () => {
     const labels = encodeIdx([3], Uint8Array.of(1, 2, 3));
-    const e = catchError(() => parseIdxImages(new Uint8Array([...labels, 0, 0, 0, 0, 0, 0, 0, 0, 0])));
+    const e = expectFileFormatError(() => parseIdxImages(new Uint8Array([...labels, 0, 0, 0, 0, 0, 0, 0, 0, 0])));
     expect(e.message).toContain('expected IDX magic number 0x00000803');
     expect(e.message).toContain('found 0x00000801');
     expect(e.message).toContain('labels');
     const garbage = Uint8Array.from({ length: 64 }, (_, i) => i + 50);
-    expect(catchError(() => parseIdxLabels(garbage)).message).toContain('expected IDX magic number 0x00000801');
+    expect(expectFileFormatError(() => parseIdxLabels(garbage)).message).toContain('expected IDX magic number 0x00000801');
   });
 
   test('header too short, and zero image dimensions', () => {
-    expect(catchError(() => parseIdxImages(Uint8Array.of(0, 0, 8, 3, 0))).message).toContain('found only 5 bytes');
-    expect(catchError(() => parseIdxImages(encodeIdx([2, 0, 5], new Uint8Array(0)))).message).toContain('dimension 1 is 0');
+    expect(expectFileFormatError(() => parseIdxImages(Uint8Array.of(0, 0, 8, 3, 0))).message).toContain('found only 5 bytes');
+    expect(expectFileFormatError(() => parseIdxImages(encodeIdx([2, 0, 5], new Uint8Array(0)))).message).toContain('dimension 1 is 0');
   });
 
   test('other element types (e.g. float, 0x0d) are refused', () => {
@@ -129,7 +111,7 @@ describe('IDX errors', () => {
 
   test('missing file: names the file and says how to get it', async () => {
     const file = join(dir, 'nope', 't10k-images-idx3-ubyte.gz');
-    const e = await catchAsync(readIdxImages(file));
+    const e = await expectFileFormatRejection(readIdxImages(file));
     expect(e.file).toBe(file);
     expect(e.message).toContain('file not found');
     expect(e.message).toContain('0x00000803');

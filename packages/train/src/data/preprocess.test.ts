@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect } from 'vitest';
@@ -74,15 +75,16 @@ describe('resize', () => {
   test.prop([shapeArb, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer()], { numRuns: 30 })(
     'bilinear matches tf.image.resizeBilinear with half-pixel centres',
     (shape, height, width, seed) => {
-      const before = tf.memory().numTensors;
-      const img = randomImages(shape, seed);
-      const ours = resizeImages(img, shape, height, width, 'bilinear');
-      const theirs = tf.tidy(() =>
-        tf.image
-          .resizeBilinear(tf.tensor4d(img, [shape.n, shape.height, shape.width, shape.channels]), [height, width], false, true)
-          .dataSync(),
-      );
-      expect(tf.memory().numTensors).toBe(before);
+      const { ours, theirs } = expectNoTensorLeak(() => {
+        const img = randomImages(shape, seed);
+        const ours = resizeImages(img, shape, height, width, 'bilinear');
+        const theirs = tf.tidy(() =>
+          tf.image
+            .resizeBilinear(tf.tensor4d(img, [shape.n, shape.height, shape.width, shape.channels]), [height, width], false, true)
+            .dataSync(),
+        );
+        return { ours, theirs };
+      });
       ours.forEach((v, i) => expect(v).toBeCloseTo(theirs[i] ?? NaN, 5));
     },
   );

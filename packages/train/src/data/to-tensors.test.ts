@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 
+import { expectNoTensorLeak, startTensorLeakCheck } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 
@@ -14,7 +15,7 @@ beforeAll(async () => {
 
 describe('toTensors', () => {
   test('x is NHWC float32, y is one-hot float32; the caller disposes both', () => {
-    const before = tf.memory().numTensors;
+    const leakCheck = startTensorLeakCheck();
     const split = {
       images: Float32Array.from({ length: 5 * 2 * 2 * 3 }, (_, i) => i / 10),
       labels: Int32Array.of(3, 0, 9, 1, 3),
@@ -25,7 +26,7 @@ describe('toTensors', () => {
     };
     const batch = createBatcher(split, { batchSize: 4, shuffle: false }).nextBatch();
     const { x, y } = toTensors(batch);
-    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(leakCheck.leaked()).toBe(2);
     expect(x.shape).toEqual([4, 2, 2, 3]);
     expect(x.dtype).toBe('float32');
     expect(y.shape).toEqual([4, 10]);
@@ -36,18 +37,18 @@ describe('toTensors', () => {
     expect(rows.every((r) => r.reduce((a, b) => a + b, 0) === 1)).toBe(true);
     x.dispose();
     y.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    leakCheck.expectNone();
   });
 
   test('labels outside the classes and mismatched arrays are refused without leaking', () => {
-    const before = tf.memory().numTensors;
-    const batch = { images: new Float32Array(4), labels: Int32Array.of(2), size: 1, height: 2, width: 2, channels: 1 };
-    expect(() => toTensors(batch, 2)).toThrow(InvalidArgumentError);
-    expect(() => toTensors({ ...batch, size: 2 }, 3)).toThrow(InvalidArgumentError);
-    expect(() => toTensors(batch, 1)).toThrow(InvalidArgumentError);
-    const { x, y } = toTensors(batch, 3);
-    expect(y.shape).toEqual([1, 3]);
-    tf.dispose([x, y]);
-    expect(tf.memory().numTensors).toBe(before);
+    expectNoTensorLeak(() => {
+      const batch = { images: new Float32Array(4), labels: Int32Array.of(2), size: 1, height: 2, width: 2, channels: 1 };
+      expect(() => toTensors(batch, 2)).toThrow(InvalidArgumentError);
+      expect(() => toTensors({ ...batch, size: 2 }, 3)).toThrow(InvalidArgumentError);
+      expect(() => toTensors(batch, 1)).toThrow(InvalidArgumentError);
+      const { x, y } = toTensors(batch, 3);
+      expect(y.shape).toEqual([1, 3]);
+      tf.dispose([x, y]);
+    });
   });
 });

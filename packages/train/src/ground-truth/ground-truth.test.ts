@@ -15,7 +15,7 @@ import { ConfigError } from '../config/config-error.js';
 import { buildGroundTruth, readGroundTruthRows, sampleTableArchitectures } from './build.js';
 import { parseGroundTruthConfig } from './config.js';
 import { finishGroundTruth, loadGroundTruthTable, noiseCeilingOf } from './table.js';
-import { TINY_GROUND_TRUTH as TINY, writeSyntheticTable } from './test-support.js';
+import { TINY_GROUND_TRUTH as TINY, writeSyntheticTable } from '../testing/ground-truth.js';
 
 const nb201 = getSpace<Nb201Arch>('nb201');
 const dirs: string[] = [];

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { parseGroundTruthCsv, parseGroundTruthMeta } from './table-format.js';
 import { finishGroundTruth, loadGroundTruthTable } from './table.js';
-import { writeSyntheticTable } from './test-support.js';
+import { writeSyntheticTable } from '../testing/ground-truth.js';
 
 const nb201 = getSpace<Nb201Arch>('nb201');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-gt-format-'));

@@ -1,3 +1,4 @@
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { convGeometry } from './conv-geometry.js';
 import type { PadAttr } from './conv-geometry.js';
 import { KernelRunner } from './kernel-runner.js';
 import { isTrainingKernelRegistered } from './register.js';
-import { randomValues, relativeError, runOn, setUpBackends, wasmVersusCpu } from './test-support.js';
+import { randomValues, relativeError, runOn, setUpBackends, wasmVersusCpu } from '../testing/backends.js';
 
 /** Relative tolerance of every wasm-versus-cpu comparison in this file (float32 sums reordered). */
 const TOLERANCE = 1e-4;
@@ -255,8 +256,8 @@ describe('conv backprop cores with dilation (not reachable through tfjs-core 4.2
 
 describe('runOn', () => {
   it('leaves no tensors behind on either backend', async () => {
-    const before = tf.memory().numTensors;
-    await runOn('wasm', convGradients({ batch: 1, height: 5, width: 5, cin: 2, cout: 2, kernel: 3, stride: 2, pad: 'same' }, 1));
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoTensorLeak(async () => {
+      await runOn('wasm', convGradients({ batch: 1, height: 5, width: 5, cin: 2, cout: 2, kernel: 3, stride: 2, pad: 'same' }, 1));
+    });
   });
 });

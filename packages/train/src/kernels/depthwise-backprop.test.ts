@@ -3,7 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { isTrainingKernelRegistered } from './register.js';
-import { randomValues, relativeError, runOn, setUpBackends, wasmVersusCpu } from './test-support.js';
+import { randomValues, relativeError, runOn, setUpBackends, wasmVersusCpu } from '../testing/backends.js';
 
 /** Relative tolerance of the wasm-versus-cpu comparisons (float32 sums in another order). */
 const TOLERANCE = 1e-4;

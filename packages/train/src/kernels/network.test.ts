@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { randomValues, runOn, setUpBackends, wasmVersusCpu } from './test-support.js';
+import { randomValues, runOn, setUpBackends, wasmVersusCpu } from '../testing/backends.js';
 
 /** Relative tolerance of the whole-network comparison (float32, sums in another order). */
 const TOLERANCE = 1e-4;

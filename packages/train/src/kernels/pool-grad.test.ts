@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { selectBackend } from '../backend/select-backend.js';
 import { registerTrainingKernels, unregisterTrainingKernels } from './register.js';
-import type { TestBackend } from './test-support.js';
-import { randomValues, relativeError, runOn, setUpBackends, wasmVersusCpu } from './test-support.js';
+import type { TestBackend } from '../testing/backends.js';
+import { randomValues, relativeError, runOn, setUpBackends, wasmVersusCpu } from '../testing/backends.js';
 
 /** Relative tolerance of every comparison in this file. */
 const TOLERANCE = 1e-5;

@@ -3,7 +3,7 @@ import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { isTrainingKernelRegistered } from './register.js';
-import { randomValues, runOn, setUpBackends } from './test-support.js';
+import { randomValues, runOn, setUpBackends } from '../testing/backends.js';
 import { tileInPlace } from './tile.js';
 
 beforeAll(setUpBackends);

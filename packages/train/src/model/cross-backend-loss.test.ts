@@ -1,3 +1,4 @@
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -13,15 +14,15 @@ describe('softmaxCrossEntropy and one-hot labels agree on cpu and wasm', () => {
 
   async function on(backend: 'cpu' | 'wasm'): Promise<{ ce: number; oneHot: number[] }> {
     await selectBackend(backend);
-    const before = tf.memory().numTensors;
-    const l = tf.tensor2d(logits, [3, 3]);
-    const y = tf.tensor1d(labels, 'int32');
-    const ce = softmaxCrossEntropy(l, y);
-    const batch = toTensors({ images: new Float32Array(3), labels: Int32Array.from(labels), size: 3, height: 1, width: 1, channels: 1 }, 3);
-    const out = { ce: ce.dataSync()[0] ?? NaN, oneHot: Array.from(batch.y.dataSync()) };
-    tf.dispose([l, y, ce, batch.x, batch.y]);
-    expect(tf.memory().numTensors).toBe(before);
-    return out;
+    return expectNoTensorLeak(() => {
+      const l = tf.tensor2d(logits, [3, 3]);
+      const y = tf.tensor1d(labels, 'int32');
+      const ce = softmaxCrossEntropy(l, y);
+      const batch = toTensors({ images: new Float32Array(3), labels: Int32Array.from(labels), size: 3, height: 1, width: 1, channels: 1 }, 3);
+      const out = { ce: ce.dataSync()[0] ?? NaN, oneHot: Array.from(batch.y.dataSync()) };
+      tf.dispose([l, y, ce, batch.x, batch.y]);
+      return out;
+    });
   }
 
   afterAll(async () => {

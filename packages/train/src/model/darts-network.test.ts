@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { readFileSync } from 'node:fs';
 
 import { createRng, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
+import { parseCsv } from '@lmreg/common/testing';
 import { dartsParamCount, type DartsGenotype, type DartsLikeGenotype, getSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -10,41 +11,14 @@ import { createSgd } from '../optim/sgd.js';
 import { avgPoolExcludePad, depthwiseConvTorch, maxPoolTorch } from './layers.js';
 import { createDartsNetwork, createDartsSupernet, dartsNetworkBuilder } from './darts-builder.js';
 import { getNetworkBuilder } from './registry.js';
-import { trainStep } from './train-step.js';
-import { expectOnlyPathMoved, trainableCount, useCpuWithLeakCheck } from './test-support.js';
+import { expectTrainStepMovesOnlyPath, maxAbsDiff, trainableCount, useCpuWithLeakCheck } from '../testing/model.js';
 
 const TINY = { channels: 4, layers: 5, classes: 10, seed: 1 } as const;
 const space = getSpace<DartsGenotype>('darts');
 
-/** Minimal RFC-4180 CSV reader for the shared genotype table. */
+/** The rows of a CSV file, `path` relative to this file. */
 function readCsv(path: string): Record<string, string>[] {
-  const text = readFileSync(new URL(path, import.meta.url), 'utf8');
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else if (c !== '\r') field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  const [header, ...body] = rows as [string[], ...string[][]];
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+  return parseCsv(readFileSync(new URL(path, import.meta.url), 'utf8'), path);
 }
 
 interface Row {
@@ -220,23 +194,12 @@ describe('DARTS networks', () => {
     };
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
     const y = tf.tensor1d([0, 2], 'int32');
-    const onPath = new Set(net.variablesFor(arch).keys());
-    const start = net.getWeights();
-    const r = trainStep({ net, arch, x, y, optimizer: opt, lr: 0.1 });
-    expect(Number.isFinite(r.loss)).toBe(true);
-    expectOnlyPathMoved(start, net.getWeights(), onPath);
+    expectTrainStepMovesOnlyPath({ net, arch, x, y, optimizer: opt, lr: 0.1 });
     tf.dispose([x, y]);
     opt.dispose();
     net.dispose();
   });
 });
-
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const out = d.dataSync()[0] ?? NaN;
-  d.dispose();
-  return out;
-}
 
 describe('DARTS layer helpers', () => {
   it('dilated depthwise conv via spaceToBatchND equals tfjs dilated conv (stride 1) and its subsampling (stride 2)', () => {

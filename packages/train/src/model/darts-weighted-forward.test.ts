@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 
 import { createRng, InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import { DARTS_OPS, type DartsGenotype, type DartsLikeGenotype, getSpace } from '@lmreg/spaces';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { DARTS_WEIGHT_LENGTHS, dartsWeightedForward } from './darts-weighted-for
 import { createNb201Supernet } from './nb201-network.js';
 import type { Network } from './network.js';
 import { getNetworkBuilder } from './registry.js';
-import { useCpuWithLeakCheck } from './test-support.js';
+import { maxAbsDiff, useCpuWithLeakCheck } from '../testing/model.js';
 
 useCpuWithLeakCheck();
 const space = getSpace<DartsGenotype>('darts');
@@ -45,13 +46,6 @@ function oneHots(arch: DartsGenotype): tf.Tensor1D[] {
   return space.encode(arch).map((choice, i) => tf.tensor1d(Array.from({ length: DARTS_WEIGHT_LENGTHS[i] as number }, (_, k) => (k === choice ? 1 : 0))));
 }
 
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const out = d.dataSync()[0] ?? NaN;
-  d.dispose();
-  return out;
-}
-
 describe('dartsWeightedForward (GDAS on the DARTS super-net)', () => {
   it('weights follow the darts encoding; with one-hot weights it equals the super-net forward of the genotype', () => {
     expect(DARTS_WEIGHT_LENGTHS).toEqual(space.encodingBounds);
@@ -83,36 +77,36 @@ describe('dartsWeightedForward (GDAS on the DARTS super-net)', () => {
     const net = createDartsSupernet(OPTIONS);
     const x = tf.randomNormal([4, 8, 8, 1], 0, 1, 'float32', 8) as tf.Tensor4D;
     const y = tf.tensor1d([0, 1, 2, 0], 'int32');
-    const before = tf.memory().numTensors;
-    const weights = oneHots(ARCH);
-    const grads = tf.grads((...ws: tf.Tensor[]) => {
-      const logits = dartsWeightedForward(net, ARCH, ws as tf.Tensor1D[], x);
-      return tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), logits) as tf.Scalar;
-    })(weights);
-    const g = grads.map((t) => Array.from(t.dataSync()));
-    const encoding = space.encode(ARCH);
-    for (let pair = 0; pair < 16; pair++) {
-      const [opAt, inAt] = [2 * pair, 2 * pair + 1];
-      const op = encoding[opAt] as number;
-      const input = encoding[inAt] as number;
-      const gOp = g[opAt] as number[];
-      const gIn = g[inAt] as number[];
-      const where = `pair ${pair} (${DARTS_OPS[op]}, ${input})`;
-      expect(gOp.some((v) => v !== 0) && gIn.some((v) => v !== 0), where).toBe(true);
-      // Chosen op and chosen input share the gradient of the gate (each is the other's factor, 1).
-      const chosen = gOp[op] as number;
-      expect(Math.abs(chosen - (gIn[input] as number)), where).toBeLessThanOrEqual(1e-6 * Math.abs(chosen));
-      // A chosen `none` multiplies zeros: no gradient for its chosen entries; any other op has one.
-      if (DARTS_OPS[op] === 'none') expect(Math.abs(chosen), where).toBe(0);
-      else expect(Math.abs(chosen), where).toBeGreaterThan(0);
-      // Every candidate not chosen, of either position, adds the same scalar to the same output.
-      const others = [...gOp.filter((_, k) => k !== op), ...gIn.filter((_, j) => j !== input)];
-      const shared = others[0] as number;
-      for (const v of others) expect(Math.abs(v - shared), where).toBeLessThanOrEqual(1e-6 * Math.abs(shared));
-      expect(Math.abs(shared), where).toBeGreaterThan(0);
-    }
-    tf.dispose([...weights, ...grads]);
-    expect(tf.memory().numTensors).toBe(before);
+    expectNoTensorLeak(() => {
+      const weights = oneHots(ARCH);
+      const grads = tf.grads((...ws: tf.Tensor[]) => {
+        const logits = dartsWeightedForward(net, ARCH, ws as tf.Tensor1D[], x);
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), logits) as tf.Scalar;
+      })(weights);
+      const g = grads.map((t) => Array.from(t.dataSync()));
+      const encoding = space.encode(ARCH);
+      for (let pair = 0; pair < 16; pair++) {
+        const [opAt, inAt] = [2 * pair, 2 * pair + 1];
+        const op = encoding[opAt] as number;
+        const input = encoding[inAt] as number;
+        const gOp = g[opAt] as number[];
+        const gIn = g[inAt] as number[];
+        const where = `pair ${pair} (${DARTS_OPS[op]}, ${input})`;
+        expect(gOp.some((v) => v !== 0) && gIn.some((v) => v !== 0), where).toBe(true);
+        // Chosen op and chosen input share the gradient of the gate (each is the other's factor, 1).
+        const chosen = gOp[op] as number;
+        expect(Math.abs(chosen - (gIn[input] as number)), where).toBeLessThanOrEqual(1e-6 * Math.abs(chosen));
+        // A chosen `none` multiplies zeros: no gradient for its chosen entries; any other op has one.
+        if (DARTS_OPS[op] === 'none') expect(Math.abs(chosen), where).toBe(0);
+        else expect(Math.abs(chosen), where).toBeGreaterThan(0);
+        // Every candidate not chosen, of either position, adds the same scalar to the same output.
+        const others = [...gOp.filter((_, k) => k !== op), ...gIn.filter((_, j) => j !== input)];
+        const shared = others[0] as number;
+        for (const v of others) expect(Math.abs(v - shared), where).toBeLessThanOrEqual(1e-6 * Math.abs(shared));
+        expect(Math.abs(shared), where).toBeGreaterThan(0);
+      }
+      tf.dispose([...weights, ...grads]);
+    });
     tf.dispose([x, y]);
     net.dispose();
   });

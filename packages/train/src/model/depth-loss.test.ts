@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 
 import { ssiLoss } from './depth-loss.js';
-import { useCpuWithLeakCheck } from './test-support.js';
+import { useCpuWithLeakCheck } from '../testing/model.js';
 
 useCpuWithLeakCheck();
 

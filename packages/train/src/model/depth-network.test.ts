@@ -9,7 +9,7 @@ import { ssiLoss } from './depth-loss.js';
 import { createDepthNetwork, createDepthSupernet, depthNetworkBuilders } from './depth-network.js';
 import { interpolate2x } from './depth-parts.js';
 import { getNetworkBuilder } from './registry.js';
-import { expectOnlyPathMoved, trainableCount, useCpuWithLeakCheck } from './test-support.js';
+import { expectOnlyPathMoved, maxAbsDiff, trainableCount, useCpuWithLeakCheck } from '../testing/model.js';
 
 const TINY = { encoderChannels: 2, features: 4, seed: 1 } as const;
 const v2nonsync = getSpace<DepthArch>('depth-v2-nonsync');
@@ -154,10 +154,3 @@ describe('depth fusion-block networks', () => {
     net.dispose();
   });
 });
-
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
-  const out = d.dataSync()[0] ?? NaN;
-  d.dispose();
-  return out;
-}

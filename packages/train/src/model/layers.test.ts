@@ -1,10 +1,12 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
 import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn, reluSepConvBn } from './layers.js';
-import { useCpuWithLeakCheck } from './test-support.js';
+import { useCpuWithLeakCheck } from '../testing/model.js';
+import { native, NATIVE_BUILT as BUILT } from '../testing/native.js';
 
 useCpuWithLeakCheck();
 
@@ -160,13 +162,6 @@ describe('gradients of the building blocks (central differences)', () => {
 // a 1x1 or pointwise filter's exact gradient is 0, batch norm being invariant to its scale, and both
 // sides return rounding noise). Skipped when the addon is not built
 // (LMREG_REQUIRE_NATIVE=1 makes that a failure).
-interface NativeModule {
-  isNativeAvailable(): boolean;
-  registerNativeKernels(): readonly string[];
-  unregisterNativeKernels(): void;
-}
-const native = (await import('@lmreg/tfjs-native').catch(() => undefined)) as NativeModule | undefined;
-const BUILT = native?.isNativeAvailable() ?? false;
 
 function seeded(shape: number[], seed: number, scale = 1, offset = 0): tf.Tensor {
   let s = seed >>> 0 || 1;
@@ -183,12 +178,12 @@ function valuesWith(useNative: boolean, fn: () => tf.Tensor[]): Float32Array[] {
   if (useNative) native?.registerNativeKernels();
   else native?.unregisterNativeKernels();
   try {
-    const before = tf.memory().numTensors;
-    const outputs = fn();
-    const values = outputs.map((t) => t.dataSync().slice() as Float32Array);
-    tf.dispose(outputs);
-    expect(tf.memory().numTensors).toBe(before);
-    return values;
+    return expectNoTensorLeak(() => {
+      const outputs = fn();
+      const values = outputs.map((t) => t.dataSync().slice() as Float32Array);
+      tf.dispose(outputs);
+      return values;
+    });
   } finally {
     native?.unregisterNativeKernels();
   }

@@ -9,8 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createSgd } from '../optim/sgd.js';
 import { createNb101Network, createNb101Supernet, nb101NetworkBuilder } from './nb101-network.js';
 import { getNetworkBuilder } from './registry.js';
-import { trainStep } from './train-step.js';
-import { expectOnlyPathMoved, trainableCount, useCpuWithLeakCheck } from './test-support.js';
+import { expectTrainStepMovesOnlyPath, trainableCount, useCpuWithLeakCheck } from '../testing/model.js';
 
 const TINY = { stem: 4, stacks: 3, modulesPerStack: 1, classes: 10, seed: 1 } as const;
 const space = getSpace<Nb101Spec>('nb101');
@@ -137,11 +136,7 @@ describe('NB101 networks', () => {
     const arch = space.sample(createRng(11));
     const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const y = tf.tensor1d([1, 4], 'int32');
-    const onPath = new Set(net.variablesFor(arch).keys());
-    const start = net.getWeights();
-    const r = trainStep({ net, arch, x, y, optimizer: opt, lr: 0.1 });
-    expect(Number.isFinite(r.loss)).toBe(true);
-    expectOnlyPathMoved(start, net.getWeights(), onPath);
+    expectTrainStepMovesOnlyPath({ net, arch, x, y, optimizer: opt, lr: 0.1 });
     tf.dispose([x, y]);
     opt.dispose();
     net.dispose();

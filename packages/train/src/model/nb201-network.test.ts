@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { softmaxCrossEntropy } from './train-step.js';
 import { assertNb201Arch, createNb201Network, createNb201Supernet, NB201_OPS, type Nb201Op } from './nb201-network.js';
-import { useCpuWithLeakCheck } from './test-support.js';
+import { useCpuWithLeakCheck } from '../testing/model.js';
 
 const TINY = { channels: 4, cells: 1, classes: 10, seed: 1 } as const;
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createSgd } from '../optim/sgd.js';
 import { createNb201Supernet, NB201_OPS, type Nb201Op } from './nb201-network.js';
 import { evaluate, softmaxCrossEntropy, trainStep } from './train-step.js';
-import { useCpuWithLeakCheck } from './test-support.js';
+import { useCpuWithLeakCheck } from '../testing/model.js';
 
 const TINY = { channels: 4, cells: 1, classes: 10, seed: 7 } as const;
 

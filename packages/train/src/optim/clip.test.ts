@@ -1,19 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { useTensorLeakCheck } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { clipGradNorm } from './clip.js';
 
-let before = 0;
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
 });
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useTensorLeakCheck({ beforeEach, afterEach });
 
 describe('clipGradNorm (PyTorch clip_grad_norm_)', () => {
   it('scales all gradients by maxNorm / (norm + 1e-6) when the global norm is larger', () => {

@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { createRng } from '@lmreg/common';
@@ -8,6 +9,7 @@ import { createNb201Supernet } from '../model/nb201-network.js';
 import { softmaxCrossEntropy, trainStep } from '../model/train-step.js';
 import { createSgd } from './sgd.js';
 import type { SgdOptimizer, SgdOptions } from './sgd.js';
+import { native, NATIVE_BUILT as BUILT, type NativeKernels } from '../testing/native.js';
 
 // The fused clip + SGD update (@lmreg/tfjs-native's LmregClipSgd, used by SgdOptimizer when the
 // backend has it) against the composite path (the same optimizer on the stock cpu kernels, where
@@ -18,15 +20,6 @@ import type { SgdOptimizer, SgdOptions } from './sgd.js';
 // 1e-5 * max(|composite|, 1) per variable (the norm's float32 partial sums may be added in another
 // order: one ulp of the clip coefficient; the update is the same float32 operations). Skipped when
 // the addon is not built (LMREG_REQUIRE_NATIVE=1 makes that a failure).
-
-interface NativeModule {
-  isNativeAvailable(): boolean;
-  registerNativeKernels(): readonly string[];
-  unregisterNativeKernels(): void;
-}
-
-const native = (await import('@lmreg/tfjs-native').catch(() => undefined)) as NativeModule | undefined;
-const BUILT = native?.isNativeAvailable() ?? false;
 
 /** Deterministic values in [-scale, scale). */
 function values(size: number, seed: number, scale = 1): Float32Array {
@@ -71,60 +64,60 @@ const caseArbitrary: fc.Arbitrary<Case> = fc
 
 /** Runs a case's steps with `clipAndApplyGradients` on the current kernels; returns a snapshot per step. */
 function run(c: Case): Snapshot[] {
-  const before = tf.memory().numTensors;
-  const keys = c.shapes.map((_, i) => `v${i}`);
-  const variables = new Map(
-    c.shapes.map(
-      (shape, i) =>
-        [
-          keys[i] as string,
-          tf.tidy(() =>
-            tf.variable(
-              tf.tensor(
-                values(
-                  shape.reduce((a, b) => a * b, 1),
-                  c.seed + i,
+  return expectNoTensorLeak(() => {
+    const keys = c.shapes.map((_, i) => `v${i}`);
+    const variables = new Map(
+      c.shapes.map(
+        (shape, i) =>
+          [
+            keys[i] as string,
+            tf.tidy(() =>
+              tf.variable(
+                tf.tensor(
+                  values(
+                    shape.reduce((a, b) => a * b, 1),
+                    c.seed + i,
+                  ),
+                  shape,
                 ),
-                shape,
               ),
             ),
-          ),
-        ] as const,
-    ),
-  );
-  let optimizer: SgdOptimizer = createSgd(c.options);
-  const snapshots = c.masks.map((mask, step) => {
-    const grads: Record<string, tf.Tensor> = {};
-    c.shapes.forEach((shape, i) => {
-      if (mask[i] === true)
-        grads[keys[i] as string] = tf.tensor(
-          values(
-            shape.reduce((a, b) => a * b, 1),
-            c.seed * 17 + step * 7 + i,
-            c.gradScale,
-          ),
-          shape,
-        );
+          ] as const,
+      ),
+    );
+    let optimizer: SgdOptimizer = createSgd(c.options);
+    const snapshots = c.masks.map((mask, step) => {
+      const grads: Record<string, tf.Tensor> = {};
+      c.shapes.forEach((shape, i) => {
+        if (mask[i] === true)
+          grads[keys[i] as string] = tf.tensor(
+            values(
+              shape.reduce((a, b) => a * b, 1),
+              c.seed * 17 + step * 7 + i,
+              c.gradScale,
+            ),
+            shape,
+          );
+      });
+      const norm = optimizer.clipAndApplyGradients(grads, variables, c.lr, c.maxNorm);
+      const snapshot = {
+        norm: norm.dataSync()[0] ?? Number.NaN,
+        weights: [...variables.values()].map((v) => v.dataSync().slice() as Float32Array),
+        momentum: optimizer.state().momentum,
+      };
+      tf.dispose([norm, ...Object.values(grads)]);
+      if (step === c.checkpointAfter) {
+        const restored = createSgd(c.options);
+        restored.loadState(optimizer.state());
+        optimizer.dispose();
+        optimizer = restored;
+      }
+      return snapshot;
     });
-    const norm = optimizer.clipAndApplyGradients(grads, variables, c.lr, c.maxNorm);
-    const snapshot = {
-      norm: norm.dataSync()[0] ?? Number.NaN,
-      weights: [...variables.values()].map((v) => v.dataSync().slice() as Float32Array),
-      momentum: optimizer.state().momentum,
-    };
-    tf.dispose([norm, ...Object.values(grads)]);
-    if (step === c.checkpointAfter) {
-      const restored = createSgd(c.options);
-      restored.loadState(optimizer.state());
-      optimizer.dispose();
-      optimizer = restored;
-    }
-    return snapshot;
+    optimizer.dispose();
+    for (const v of variables.values()) v.dispose();
+    return snapshots;
   });
-  optimizer.dispose();
-  for (const v of variables.values()) v.dispose();
-  expect(tf.memory().numTensors).toBe(before);
-  return snapshots;
 }
 
 function scaledError(actual: Float32Array | undefined, expected: Float32Array | undefined): number {
@@ -151,7 +144,7 @@ describe('SGD with the fused clip + update kernel', () => {
   });
 
   describe.skipIf(!BUILT)('native vs composite', () => {
-    const addon = native as NativeModule;
+    const addon = native as NativeKernels;
     beforeAll(async () => {
       expect(await tf.setBackend('cpu')).toBe(true);
     });
@@ -175,53 +168,53 @@ describe('SGD with the fused clip + update kernel', () => {
 
     it('runs one kernel for the clip and update of every variable; fused: false runs the composite ops', async () => {
       addon.registerNativeKernels();
-      const before = tf.memory().numTensors;
-      const variables = new Map<string, tf.Variable>([
-        ['a', tf.tidy(() => tf.variable(tf.tensor2d([[1, 2, 3]])))],
-        ['b', tf.tidy(() => tf.variable(tf.tensor1d([4, 5])))],
-      ]);
-      const grads = { a: tf.tensor2d([[0.5, -1, 2]]), b: tf.tensor1d([3, -4]) };
-      const fused = createSgd();
-      expect(await kernelsOf(() => fused.clipAndApplyGradients(grads, variables, 0.1, 1))).toEqual(['LmregClipSgd']);
-      expect(await kernelsOf(() => (fused.applyGradients(grads, variables, 0.1), []))).toEqual(['LmregClipSgd']);
-      const composite = createSgd({ fused: false });
-      const kernels = await kernelsOf(() => composite.clipAndApplyGradients(grads, variables, 0.1, 1));
-      expect(kernels).not.toContain('LmregClipSgd');
-      expect(kernels.length).toBeGreaterThan(10);
-      fused.dispose();
-      composite.dispose();
-      tf.dispose([...variables.values(), ...Object.values(grads)]);
-      expect(tf.memory().numTensors).toBe(before);
+      await expectNoTensorLeak(async () => {
+        const variables = new Map<string, tf.Variable>([
+          ['a', tf.tidy(() => tf.variable(tf.tensor2d([[1, 2, 3]])))],
+          ['b', tf.tidy(() => tf.variable(tf.tensor1d([4, 5])))],
+        ]);
+        const grads = { a: tf.tensor2d([[0.5, -1, 2]]), b: tf.tensor1d([3, -4]) };
+        const fused = createSgd();
+        expect(await kernelsOf(() => fused.clipAndApplyGradients(grads, variables, 0.1, 1))).toEqual(['LmregClipSgd']);
+        expect(await kernelsOf(() => (fused.applyGradients(grads, variables, 0.1), []))).toEqual(['LmregClipSgd']);
+        const composite = createSgd({ fused: false });
+        const kernels = await kernelsOf(() => composite.clipAndApplyGradients(grads, variables, 0.1, 1));
+        expect(kernels).not.toContain('LmregClipSgd');
+        expect(kernels.length).toBeGreaterThan(10);
+        fused.dispose();
+        composite.dispose();
+        tf.dispose([...variables.values(), ...Object.values(grads)]);
+      });
     });
 
     it('adds one kernel call to the forward and backward pass of an NB201 training step (C=4, N=1), the composite update 8+ per variable', async () => {
       addon.registerNativeKernels();
-      const before = tf.memory().numTensors;
-      const rng = createRng(5);
-      const net = createNb201Supernet({ channels: 4, cells: 1, classes: 10, seed: 2 });
-      const x = tf.randomNormal([4, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-      const y = tf.tensor1d(
-        Array.from({ length: 4 }, () => rng.int(10)),
-        'int32',
-      );
-      const arch = ['nor_conv_3x3', 'nor_conv_1x1', 'avg_pool_3x3', 'skip_connect', 'nor_conv_3x3', 'nor_conv_1x1'];
-      const variables = [...net.variablesFor(arch).values()].filter((v) => v.trainable);
-      const forwardBackward = await kernelsOf(() => tf.variableGrads(() => softmaxCrossEntropy(net.forward(arch, x, { training: true }), y), variables));
-      const step = async (optimizer: SgdOptimizer): Promise<string[]> => {
-        trainStep({ net, arch, x, y, optimizer, lr: 0.05 }); // momentum buffers exist from now on
-        const kernels = await kernelsOf(() => (trainStep({ net, arch, x, y, optimizer, lr: 0.05 }), []));
-        optimizer.dispose();
-        return kernels;
-      };
-      const fused = await step(createSgd());
-      const composite = await step(createSgd({ fused: false }));
-      // the step = forward + backward, one LmregClipSgd, one Pack (the summary of plain numbers)
-      expect(fused.filter((k) => k === 'LmregClipSgd').length).toBe(1);
-      expect(fused.length).toBe(forwardBackward.length + 2);
-      expect(composite.length - fused.length).toBeGreaterThanOrEqual(8 * variables.length);
-      tf.dispose([x, y]);
-      net.dispose();
-      expect(tf.memory().numTensors).toBe(before);
+      await expectNoTensorLeak(async () => {
+        const rng = createRng(5);
+        const net = createNb201Supernet({ channels: 4, cells: 1, classes: 10, seed: 2 });
+        const x = tf.randomNormal([4, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+        const y = tf.tensor1d(
+          Array.from({ length: 4 }, () => rng.int(10)),
+          'int32',
+        );
+        const arch = ['nor_conv_3x3', 'nor_conv_1x1', 'avg_pool_3x3', 'skip_connect', 'nor_conv_3x3', 'nor_conv_1x1'];
+        const variables = [...net.variablesFor(arch).values()].filter((v) => v.trainable);
+        const forwardBackward = await kernelsOf(() => tf.variableGrads(() => softmaxCrossEntropy(net.forward(arch, x, { training: true }), y), variables));
+        const step = async (optimizer: SgdOptimizer): Promise<string[]> => {
+          trainStep({ net, arch, x, y, optimizer, lr: 0.05 }); // momentum buffers exist from now on
+          const kernels = await kernelsOf(() => (trainStep({ net, arch, x, y, optimizer, lr: 0.05 }), []));
+          optimizer.dispose();
+          return kernels;
+        };
+        const fused = await step(createSgd());
+        const composite = await step(createSgd({ fused: false }));
+        // the step = forward + backward, one LmregClipSgd, one Pack (the summary of plain numbers)
+        expect(fused.filter((k) => k === 'LmregClipSgd').length).toBe(1);
+        expect(fused.length).toBe(forwardBackward.length + 2);
+        expect(composite.length - fused.length).toBeGreaterThanOrEqual(8 * variables.length);
+        tf.dispose([x, y]);
+        net.dispose();
+      });
     });
   });
 });

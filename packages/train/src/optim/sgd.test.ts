@@ -1,20 +1,15 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError } from '@lmreg/common';
+import { useTensorLeakCheck } from '@lmreg/common/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { createSgd } from './sgd.js';
 
-let before = 0;
 beforeAll(async () => {
   expect(await tf.setBackend('cpu')).toBe(true);
 });
-beforeEach(() => {
-  before = tf.memory().numTensors;
-});
-afterEach(() => {
-  expect(tf.memory().numTensors).toBe(before);
-});
+useTensorLeakCheck({ beforeEach, afterEach });
 
 function values(v: tf.Tensor): number[] {
   return Array.from(v.dataSync());

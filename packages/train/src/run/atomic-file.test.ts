@@ -43,7 +43,7 @@ describe('checkpoints under SIGKILL', () => {
   it('a process killed at random moments while saving always leaves a loadable newest and previous checkpoint', async () => {
     const script = path.join(root, 'ck-child.mjs');
     buildSync({
-      entryPoints: [fileURLToPath(new URL('./checkpoint.child.test-util.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(new URL('../testing/checkpoint-child.ts', import.meta.url))],
       bundle: true,
       platform: 'node',
       format: 'esm',

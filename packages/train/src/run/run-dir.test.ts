@@ -16,7 +16,7 @@ const childScript = path.join(root, 'child.mjs');
 
 beforeAll(() => {
   buildSync({
-    entryPoints: [fileURLToPath(new URL('./run-dir.child.test-util.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('../testing/run-dir-child.ts', import.meta.url))],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,2 +1,2 @@
 // @lmreg/train/testing: helpers for tests of code built on @lmreg/train (no test framework imported).
-export { TINY_GROUND_TRUTH, writeSyntheticTable } from '../ground-truth/test-support.js';
+export { TINY_GROUND_TRUTH, writeSyntheticTable } from './ground-truth.js';

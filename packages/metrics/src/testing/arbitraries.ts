@@ -1,4 +1,4 @@
-// fast-check arbitraries shared by the tests (never exported, never bundled).
+// fast-check arbitraries shared by this package's tests (private: not exported, not bundled).
 import { fc } from '@fast-check/vitest';
 
 /** Values from a tiny integer range, so that ties are frequent. */

@@ -7,7 +7,7 @@
  */
 import { isLmregError, RunLockedError } from '@lmreg/common';
 
-import { RunDir } from './run-dir.js';
+import { RunDir } from '../run/run-dir.js';
 
 const [mode, dir = '', arg = '', count = '0'] = process.argv.slice(2);
 const config = { space: 'nb201', epochs: 1 };

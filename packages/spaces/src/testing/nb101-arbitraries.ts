@@ -1,8 +1,8 @@
-/** Test-only fast-check arbitraries for NAS-Bench-101 specs. Never imported by package code. */
+/** fast-check arbitraries of NAS-Bench-101 specs. Private to this package's tests. */
 import { fc } from '@fast-check/vitest';
 
-import type { Nb101Spec } from './nb101-spec.js';
-import { isValidGraph, NB101_OPS, readGraph } from './nb101-spec.js';
+import type { Nb101Spec } from '../nb101/nb101-spec.js';
+import { isValidGraph, NB101_OPS, readGraph } from '../nb101/nb101-spec.js';
 
 /** Any 7-vertex raw spec (valid or not): 21 upper-triangle bits and 5 operations. */
 export const anyRawSpec: fc.Arbitrary<Nb101Spec> = fc

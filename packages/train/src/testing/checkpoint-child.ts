@@ -3,7 +3,7 @@
  * of ~8 MB to FILE in a loop (continuing from the checkpoint there, like --resume), printing each
  * epoch after its save, until it is killed.
  */
-import { hasCheckpoint, loadCheckpointWithFallback, saveCheckpoint } from './checkpoint.js';
+import { hasCheckpoint, loadCheckpointWithFallback, saveCheckpoint } from '../run/checkpoint.js';
 
 const file = process.argv[2] ?? '';
 const w = new Float32Array(2_000_000);

@@ -1,54 +1,20 @@
 /**
- * Test-only reader for the reference tables in `shared/data/darts` (beside the repository root).
- * Never imported by package code.
+ * Readers of the reference tables in `shared/data/darts` (beside the repository root). Private to
+ * this package's tests.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+import { parseCsv } from '@lmreg/common/testing';
 
 /** Absolute path of a file in `shared/data/darts`. */
 export function dartsDataPath(file: string): string {
   return fileURLToPath(new URL(`../../../../../shared/data/darts/${file}`, import.meta.url));
 }
 
-/** Minimal RFC-4180 CSV reader (quoted fields, doubled quotes); rows as header-keyed records. */
+/** The rows of a CSV file in `shared/data/darts`, as header-keyed records. */
 export function readCsv(file: string): Record<string, string>[] {
-  const text = readFileSync(dartsDataPath(file), 'utf8');
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
-  if (header === undefined) throw new Error(`${file} is empty`);
-  return body
-    .filter((r) => r.length > 1)
-    .map((r) => {
-      if (r.length !== header.length) throw new Error(`${file}: row has ${r.length} fields, header ${header.length}`);
-      return Object.fromEntries(header.map((h, i) => [h, r[i] ?? '']));
-    });
+  return parseCsv(readFileSync(dartsDataPath(file), 'utf8'), file);
 }
 
 /** One genotype row of darts_genotypes.csv with its JSON columns decoded. */

@@ -1,7 +1,11 @@
-// Shared by the network tests (not exported from the package).
+// Helpers of the network tests (src/model): private to this package's tests, not exported from
+// @lmreg/train/testing (they import vitest).
+import { useTensorLeakCheck } from '@lmreg/common/testing';
 import { ensureGradients } from '@lmreg/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
+
+import { trainStep, type TrainStepOptions, type TrainStepResult } from '../model/train-step.js';
 
 /** Number of trainable parameters held by a network's variables. */
 export function trainableCount(net: { allVariables(): ReadonlyMap<string, tf.Variable> }): number {
@@ -16,18 +20,11 @@ export function trainableCount(net: { allVariables(): ReadonlyMap<string, tf.Var
  * `tensorsAtStart()` is the count at the start of the running test.
  */
 export function useCpuWithLeakCheck(): { tensorsAtStart: () => number } {
-  let before = 0;
   beforeAll(async () => {
     expect(await tf.setBackend('cpu')).toBe(true);
     expect(ensureGradients()).toBe(true);
   });
-  beforeEach(() => {
-    before = tf.memory().numTensors;
-  });
-  afterEach(() => {
-    expect(tf.memory().numTensors).toBe(before);
-  });
-  return { tensorsAtStart: () => before };
+  return useTensorLeakCheck({ beforeEach, afterEach });
 }
 
 /**
@@ -46,4 +43,25 @@ export function expectOnlyPathMoved(
     else if (changed) moved++;
   }
   expect(moved).toBe(onPath.size);
+}
+
+/** Largest |a - b| over all entries (the caller keeps `a` and `b`). */
+export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const out = d.dataSync()[0] ?? NaN;
+  d.dispose();
+  return out;
+}
+
+/**
+ * Runs one {@link trainStep} and asserts that its loss is finite and that it moved exactly the
+ * weights of `options.arch`'s path (see {@link expectOnlyPathMoved}).
+ */
+export function expectTrainStepMovesOnlyPath<A>(options: TrainStepOptions<A>): TrainStepResult {
+  const onPath = new Set(options.net.variablesFor(options.arch).keys());
+  const start = options.net.getWeights();
+  const result = trainStep(options);
+  expect(Number.isFinite(result.loss)).toBe(true);
+  expectOnlyPathMoved(start, options.net.getWeights(), onPath);
+  return result;
 }

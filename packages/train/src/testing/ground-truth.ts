@@ -4,9 +4,9 @@ import path from 'node:path';
 import { createRng } from '@lmreg/common';
 import { getSpace, type Nb201Arch } from '@lmreg/spaces';
 
-import { sampleTableArchitectures, type GroundTruthRow } from './build.js';
-import type { GroundTruthConfig } from './config.js';
-import { finishGroundTruth } from './table.js';
+import { sampleTableArchitectures, type GroundTruthRow } from '../ground-truth/build.js';
+import type { GroundTruthConfig } from '../ground-truth/config.js';
+import { finishGroundTruth } from '../ground-truth/table.js';
 
 /** A ground-truth config small enough for tests on the cpu backend (embedded data, 8x8, C=2). */
 export const TINY_GROUND_TRUTH: GroundTruthConfig = {

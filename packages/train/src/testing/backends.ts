@@ -1,6 +1,8 @@
-// Helpers for the kernel tests (not exported from the package).
-import * as tf from '@tensorflow/tfjs-core';
+// Helpers of the kernel tests (src/kernels): cpu versus wasm on the same computation. Private to
+// this package's tests, not exported from @lmreg/train/testing.
+import { expectNoTensorLeak } from '@lmreg/common/testing';
 import { ensureGradients } from '@lmreg/core';
+import * as tf from '@tensorflow/tfjs-core';
 
 import { selectBackend } from '../backend/select-backend.js';
 
@@ -21,17 +23,17 @@ export async function setUpBackends(): Promise<void> {
 export async function runOn(backend: TestBackend, body: () => tf.Tensor | tf.Tensor[]): Promise<number[][]> {
   // Plain setBackend (not selectBackend): tests may have swapped kernels on purpose.
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not initialise`);
-  const before = tf.memory().numTensors;
-  const dataIdsBefore = tf.engine().backend.numDataIds();
-  const tensors = tf.tidy(body);
-  const list = Array.isArray(tensors) ? tensors : [tensors];
-  const values = list.map((t) => Array.from(t.dataSync()));
-  tf.dispose(list);
-  const after = tf.memory().numTensors;
-  const dataIdsAfter = tf.engine().backend.numDataIds();
-  if (after !== before) throw new Error(`${backend}: ${after - before} tensors leaked`);
-  if (dataIdsAfter !== dataIdsBefore) throw new Error(`${backend}: ${dataIdsAfter - dataIdsBefore} backend buffers leaked`);
-  return values;
+  // Every tensor and every backend buffer the body made must be freed again.
+  return expectNoTensorLeak(
+    () => {
+      const tensors = tf.tidy(body);
+      const list = Array.isArray(tensors) ? tensors : [tensors];
+      const values = list.map((t) => Array.from(t.dataSync()));
+      tf.dispose(list);
+      return values;
+    },
+    { backendBuffers: true, label: backend },
+  );
 }
 
 /** Largest |a - b| over max(1, largest |b|): the relative error we state tolerances in. */
