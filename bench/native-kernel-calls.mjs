@@ -1,4 +1,4 @@
-// tfjs kernel calls per NB201 super-net training step on `--backend native`, over many uniformly
+// tfjs kernel calls per NB201 (or DARTS: --space darts) super-net training step on `--backend native`, over many uniformly
 // random paths (bench/native-vs-torch.mjs counts only the few steps it times), with the calls by
 // kernel name and the tensors the tape saved (each an `Identity` call). Counts, not time: those
 // figures do not depend on the machine's load. It also times the clip + SGD update of one path's
@@ -7,6 +7,9 @@
 //
 // Needs: npm run build:native --workspace packages/tfjs-native; npx turbo run build --filter=@lmreg/train...
 // Run:   node bench/native-kernel-calls.mjs [--channels 8] [--cells 1] [--steps 50] [--seed 1]
+//        node bench/native-kernel-calls.mjs --space darts --channels 16 --layers 5 --steps 10 [--batch 8]
+//        (DARTS: the 8-op super-net, one uniformly random genotype per step; "allConv3x3" is then
+//        the step on the all-separable/dilated-conv genotype)
 // stdout: ONE JSON line {"bench":"native-kernel-calls",...,"perStep":{"mean":...,"min":...,"max":...},"byKernel":{...}}
 import { parseArgs } from 'node:util';
 
@@ -22,6 +25,8 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '50' },
     seed: { type: 'string', default: '1' },
     batch: { type: 'string', default: '8' },
+    space: { type: 'string', default: 'nb201' },
+    layers: { type: 'string', default: '5' },
   },
 });
 const steps = Number(args.steps);
@@ -65,15 +70,23 @@ engine.saveTensorsForBackwardMode = (tensors) => {
 
 const batch = Number(args.batch);
 const rng = createRng(Number(args.seed));
-const net = train.createNb201Supernet({ channels: Number(args.channels), cells: Number(args.cells), classes: 10, seed: 1 });
-const optimizer = train.createSgd({ momentum: 0.9, weightDecay: 5e-4 });
+const darts = args.space === 'darts';
+if (!darts && args.space !== 'nb201') throw new Error(`--space must be nb201 or darts, got ${args.space}`);
+const net = darts
+  ? train.createDartsSupernet({ channels: Number(args.channels), layers: Number(args.layers), classes: 10, seed: 1 })
+  : train.createNb201Supernet({ channels: Number(args.channels), cells: Number(args.cells), classes: 10, seed: 1 });
+const optimizer = train.createSgd({ momentum: 0.9, weightDecay: darts ? 3e-4 : 5e-4 });
 const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1);
 const y = tf.tensor1d(
   Array.from({ length: batch }, () => rng.int(10)),
   'int32',
 );
-const randomArch = () => Array.from({ length: 6 }, () => rng.pick(train.NB201_OPS));
-train.trainStep({ net, arch: Array(6).fill('nor_conv_3x3'), x, y, optimizer, lr: 0.01 }); // momentum buffers
+const DARTS_OPS = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'];
+const dartsCell = () => Array.from({ length: 8 }, (_, q) => [rng.pick(DARTS_OPS), rng.int(Math.floor(q / 2) + 2)]);
+const dartsConvs = Array.from({ length: 8 }, (_, q) => [q % 2 ? 'dil_conv_5x5' : 'sep_conv_3x3', q % 2]);
+const randomArch = darts ? () => ({ normal: dartsCell(), reduce: dartsCell() }) : () => Array.from({ length: 6 }, () => rng.pick(train.NB201_OPS));
+const heaviest = darts ? { normal: dartsConvs, reduce: dartsConvs } : Array(6).fill('nor_conv_3x3');
+train.trainStep({ net, arch: heaviest, x, y, optimizer, lr: 0.01 }); // momentum buffers
 byKernel.clear();
 savedBy.clear();
 total = 0;
@@ -83,7 +96,6 @@ for (let i = 0; i < steps; i++) {
   train.trainStep({ net, arch: randomArch(), x, y, optimizer, lr: 0.01 });
   perStep.push(total - before);
 }
-const heaviest = Array(6).fill('nor_conv_3x3');
 let before = total;
 train.trainStep({ net, arch: heaviest, x, y, optimizer, lr: 0.01 });
 const allConv3x3 = total - before;
@@ -111,7 +123,7 @@ updaters.composite.dispose();
 console.log(
   JSON.stringify({
     bench: 'native-kernel-calls',
-    config: `nb201-C${args.channels}N${args.cells}`,
+    config: darts ? `darts-C${args.channels}L${args.layers}` : `nb201-C${args.channels}N${args.cells}`,
     steps,
     seed: Number(args.seed),
     perStep: { mean: +mean.toFixed(1), min: Math.min(...perStep), max: Math.max(...perStep), allConv3x3 },

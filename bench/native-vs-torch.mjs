@@ -28,6 +28,10 @@
 // "evalRatio":...,"kernelCallsPerStep":...}, ...], ...}; per-config details go to stderr.
 // Besides wall-clock img/s it reports img per CPU-second of each process (user + system time of
 // all its threads), which a machine shared with other jobs disturbs less than wall time.
+// At 2+ threads on a machine shared with other jobs, run it as `OMP_WAIT_POLICY=passive node ...`:
+// the PyTorch child inherits the environment, and with libgomp's default spinning it collapsed
+// (NB201 C=8 N=1 train 64 img/s at 2 threads vs 506 at 1, load ~5); lmreg's addon loads with
+// passive waiting unless the environment says otherwise.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -28,7 +28,7 @@ struct BatchNormEntry {
   dnnl::batch_normalization_backward backward;
 };
 
-using BatchNormKey = std::array<int64_t, 5>;  // n, h, w, c, bits of epsilon
+using BatchNormKey = std::array<int64_t, 6>;  // n, h, w, c, bits of epsilon, thread count
 
 std::mutex& BatchNormMutex() {
   static std::mutex mutex;
@@ -43,7 +43,7 @@ std::map<BatchNormKey, std::unique_ptr<BatchNormEntry>>& BatchNormCache() {
 BatchNormEntry& BatchNormLookup(int64_t n, int64_t h, int64_t w, int64_t c, float epsilon) {
   uint32_t bits;
   std::memcpy(&bits, &epsilon, sizeof bits);
-  const BatchNormKey key{n, h, w, c, bits};
+  const BatchNormKey key{n, h, w, c, bits, Threads()};
   auto found = BatchNormCache().find(key);
   if (found != BatchNormCache().end()) return *found->second;
   auto entry = std::make_unique<BatchNormEntry>();
@@ -144,6 +144,7 @@ void BatchNormForward(int64_t n, int64_t h, int64_t w, int64_t c, float epsilon,
                       const float* beta, float* y) {
   std::vector<float> mean(static_cast<size_t>(c)), variance(static_cast<size_t>(c));
   const std::lock_guard<std::mutex> lock(BatchNormMutex());
+  const ThreadLimit limit(BarrierPrimitiveThreads());
   BatchNormEntry& e = BatchNormLookup(n, h, w, c, epsilon);
   auto in = [](const memory::desc& desc, const float* data) { return memory(desc, Engine(), const_cast<float*>(data)); };
   e.forward.execute(Stream(), {{DNNL_ARG_SRC, in(e.data, x)},
@@ -163,6 +164,7 @@ void BatchNormBackward(int64_t n, int64_t h, int64_t w, int64_t c, float epsilon
   // depend on it: hand it zeros.
   std::vector<float> shift(static_cast<size_t>(c), 0.f);
   const std::lock_guard<std::mutex> lock(BatchNormMutex());
+  const ThreadLimit limit(BarrierPrimitiveThreads());
   BatchNormEntry& e = BatchNormLookup(n, h, w, c, epsilon);
   auto in = [](const memory::desc& desc, const float* data) { return memory(desc, Engine(), const_cast<float*>(data)); };
   e.backward.execute(Stream(), {{DNNL_ARG_SRC, in(e.data, x)},

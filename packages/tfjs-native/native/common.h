@@ -5,8 +5,10 @@
 #include <napi.h>
 
 #include <dnnl.hpp>
+#include <omp.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,69 @@ inline dnnl::engine& Engine() {
 inline dnnl::stream& Stream() {
   static dnnl::stream stream(Engine());
   return stream;
+}
+
+/**
+ * The OpenMP thread count the next parallel region and oneDNN primitive will use. Part of every
+ * primitive cache key: oneDNN 2.6 fixes a primitive's work split (its `parallel(nthr, ...)` calls)
+ * and scratchpad at creation from this count, so a primitive built at 1 thread keeps running on 1
+ * thread after setThreads(2), and one built at 2 keeps forking 2 threads after setThreads(1).
+ */
+inline int64_t Threads() { return omp_get_max_threads(); }
+
+/**
+ * Elements below which a memory-bound loop (element-wise ops, copies, reductions, the fused ops'
+ * ReLU passes) runs on one thread: waking a sleeping OpenMP thread (the loader sets
+ * OMP_WAIT_POLICY=passive) and joining it costs 10-20 us at best and ~100 us on a busy machine,
+ * and on this project's 2-core VMs (a probe timing y = 2x, passive threads, load ~9) a pass over
+ * 0.5 M floats took as long on 2 threads as on 1, one over 2 M 1.7x less at best.
+ * LMREG_NATIVE_PARALLEL_MIN overrides it (read once).
+ */
+inline int64_t ParallelMin() {
+  static const int64_t value = [] {
+    const char* text = std::getenv("LMREG_NATIVE_PARALLEL_MIN");
+    const long long parsed = text == nullptr ? -1 : std::atoll(text);
+    return parsed > 0 ? static_cast<int64_t>(parsed) : static_cast<int64_t>(1) << 20;
+  }();
+  return value;
+}
+
+/**
+ * Multiply-adds below which a compute-bound own loop (the depthwise backward passes) runs on one
+ * thread: about 40 us of work on one core, more than a wake-up and join of the second thread.
+ */
+constexpr int64_t kComputeParallelMin = static_cast<int64_t>(1) << 17;
+
+/** Caps the OpenMP thread count of the calling thread for its lifetime (restored after). */
+class ThreadLimit {
+ public:
+  explicit ThreadLimit(int limit) : saved_(omp_get_max_threads()) {
+    if (limit > 0 && limit < saved_) omp_set_num_threads(limit);
+  }
+  ~ThreadLimit() { omp_set_num_threads(saved_); }
+  ThreadLimit(const ThreadLimit&) = delete;
+  ThreadLimit& operator=(const ThreadLimit&) = delete;
+
+ private:
+  int saved_;
+};
+
+/**
+ * Threads of the oneDNN primitives that synchronise their threads with spinning barriers inside
+ * the primitive (OMP_WAIT_POLICY does not reach them): batch norm (jit) and the convolutions'
+ * backward-weights pass (each thread sums a part of the batch, then they meet to reduce). Default
+ * 1: whenever one thread is late (descheduled, or a sleeping thread still waking up) the others
+ * spin. On the 2-core VM at 2 threads, NB201 C=8 N=1 batch 64 (ONEDNN_VERBOSE exec times): the
+ * 210 batch-norm calls of 4 steps took 3,686 ms instead of 79 ms on 1 thread (load ~9), and the
+ * backward-weights passes of 20 steps 953 ms instead of 124 ms at 1 thread (load ~7).
+ * LMREG_NATIVE_BARRIER_THREADS=<n> (0: all) overrides it (read once).
+ */
+inline int BarrierPrimitiveThreads() {
+  static const int value = [] {
+    const char* text = std::getenv("LMREG_NATIVE_BARRIER_THREADS");
+    return text == nullptr ? 1 : std::atoi(text);
+  }();
+  return value;
 }
 
 /** The data of a Float32Array argument holding exactly `expected` elements. */

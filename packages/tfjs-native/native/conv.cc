@@ -2,11 +2,14 @@
 //
 // Tensors arrive as the Float32Arrays of the TensorFlow.js cpu backend (NHWC activations, HWIO
 // filters) and are used in place: oneDNN wraps their buffers as "user" memories. For each
-// (operation, geometry) two primitives are built, one with format_tag::any activations (oneDNN's
-// blocked layout, reorders at the boundaries) and one with NHWC activations (no reorders), timed
-// once, and the faster is cached (LMREG_NATIVE_CONV_LAYOUT=any|nhwc|auto; on AVX2 the NHWC
-// kernels usually win, on AVX-512 the blocked ones did). Primitive descriptors, primitives,
-// reorders and blocked scratch buffers are cached by (operation, geometry). All calls are synchronous on the calling thread; oneDNN parallelises
+// (operation, geometry) the primitive works on NHWC activations (no reorders) unless oneDNN has
+// only a gemm or reference kernel for them and a jit one for its blocked layout (format_tag::any,
+// reorders at the boundaries): a choice by name, so the same machine always computes a shape the
+// same way (LMREG_NATIVE_CONV_LAYOUT=nhwc, the default; =any always blocked; =auto builds both,
+// times them once and keeps the faster: a little faster on a few shapes, but timing noise flips
+// the choice between processes, and the two layouts round differently, so runs with the same
+// seed and thread count then differ in the last bits). Primitive descriptors, primitives,
+// reorders and blocked scratch buffers are cached by (operation, geometry, OpenMP thread count). All calls are synchronous on the calling thread; oneDNN parallelises
 // with OpenMP (OMP_NUM_THREADS, or setThreads()).
 #include <napi.h>
 
@@ -39,7 +42,8 @@ enum Op : int64_t { kForward = 0, kBackwardData = 1, kBackwardWeights = 2 };
 // (1, or c for a depthwise convolution with o = c * multiplier; JS may leave it out).
 constexpr size_t kGeometrySize = 18;
 using Geometry = std::array<int64_t, kGeometrySize>;
-using Key = std::array<int64_t, kGeometrySize + 1>;
+// op, geometry, thread count (lmreg::Threads(): oneDNN fixes a primitive's thread count at creation)
+using Key = std::array<int64_t, kGeometrySize + 2>;
 
 using lmreg::Engine;
 using lmreg::Floats;
@@ -214,26 +218,36 @@ bool Faster(Op op, Entry& first, Entry& second, const size_t* sizes) {
 }
 
 /**
- * Activation layout policy: LMREG_NATIVE_CONV_LAYOUT=any (oneDNN's blocked layout + reorders, the
- * default before), nhwc (no reorders; fails over to any when oneDNN has no such kernel) or auto
- * (default: both are built and timed once on the first call of each shape, the faster is kept;
- * which wins depends on the ISA and on C versus the block, 8 on AVX2, 16 on AVX-512).
+ * Activation layout policy: LMREG_NATIVE_CONV_LAYOUT=nhwc (default: no reorders; the blocked
+ * layout when oneDNN has no NHWC kernel, or only a gemm / reference one and a jit one for the
+ * blocked layout), any (oneDNN's blocked layout + reorders) or auto (both built and timed once on
+ * the first call of each shape, the faster kept). Measured with auto on AVX-512 (NB201 C=16 N=5
+ * and DARTS C=16 shapes, 1 thread, 3 processes): NHWC was faster on most shapes; the blocked one
+ * won clearly only on NB201's 3-channel stem forward (~0.45 vs ~0.65 ms) and 5x5 depthwise
+ * forwards at 8x8; on ~1 shape in 5 the choice flipped between processes (times within a few %,
+ * or one noisy run), which made same-seed runs differ.
  */
 enum class Layout { kAny, kNhwc, kAuto };
 
 Layout LayoutPolicy() {
   static const Layout policy = [] {
     const char* value = std::getenv("LMREG_NATIVE_CONV_LAYOUT");
-    const std::string v = value == nullptr ? "auto" : value;
-    return v == "any" ? Layout::kAny : v == "nhwc" ? Layout::kNhwc : Layout::kAuto;
+    const std::string v = value == nullptr ? "nhwc" : value;
+    return v == "any" ? Layout::kAny : v == "auto" ? Layout::kAuto : Layout::kNhwc;
   }();
   return policy;
+}
+
+/** True for oneDNN's generic convolution implementations (gemm-based or reference), not a jit kernel. */
+bool IsGeneric(const Entry& entry) {
+  return entry.implementation.find("gemm") != std::string::npos || entry.implementation.find("ref") != std::string::npos;
 }
 
 Entry& Lookup(Op op, const Geometry& g) {
   Key key;
   key[0] = op;
   for (size_t i = 0; i < kGeometrySize; ++i) key[i + 1] = g[i];
+  key[kGeometrySize + 1] = lmreg::Threads();
   auto found = Cache().find(key);
   if (found != Cache().end()) return *found->second;
 
@@ -253,6 +267,11 @@ Entry& Lookup(Op op, const Geometry& g) {
     }
   }
   std::unique_ptr<Entry> chosen;
+  if (policy == Layout::kNhwc && plain != nullptr && blocked == nullptr && IsGeneric(*plain)) {
+    blocked = Build(op, g, tag::any);
+    if (IsGeneric(*blocked)) blocked = nullptr;  // both generic: keep NHWC (no reorders)
+    else plain = nullptr;
+  }
   if (plain == nullptr || blocked == nullptr) {
     chosen = std::move(plain != nullptr ? plain : blocked);
   } else {
@@ -302,6 +321,7 @@ Napi::Value Conv(const Napi::CallbackInfo& info) {
   float* out = Floats(info[4], sizes[op][2], "out");
   const std::lock_guard<std::mutex> lock(CacheMutex());
   try {
+    const lmreg::ThreadLimit limit(op == kBackwardWeights ? lmreg::BarrierPrimitiveThreads() : 0);
     Entry& entry = Lookup(op, g);
     Execute(op, entry, a, b, out);
     return Napi::String::New(env, entry.implementation);
@@ -332,6 +352,7 @@ PoolEntry& PoolLookup(PoolOp op, const Geometry& g) {
   Key key;
   key[0] = op;
   for (size_t i = 0; i < kGeometrySize; ++i) key[i + 1] = g[i];
+  key[kGeometrySize + 1] = lmreg::Threads();
   auto found = PoolCache().find(key);
   if (found != PoolCache().end()) return *found->second;
   const auto [n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, groups] = g;
@@ -458,6 +479,7 @@ void lmreg::RunConv(int op, const int64_t* geometry, float* a, float* b, float* 
   Geometry g;
   std::copy(geometry, geometry + kGeometrySize, g.begin());
   const std::lock_guard<std::mutex> lock(CacheMutex());
+  const lmreg::ThreadLimit limit(op == kBackwardWeights ? lmreg::BarrierPrimitiveThreads() : 0);
   Execute(static_cast<Op>(op), Lookup(static_cast<Op>(op), g), a, b, out);
 }
 
@@ -465,6 +487,7 @@ std::string lmreg::ConvImplementation(int op, const int64_t* geometry) {
   Geometry g;
   std::copy(geometry, geometry + kGeometrySize, g.begin());
   const std::lock_guard<std::mutex> lock(CacheMutex());
+  const lmreg::ThreadLimit limit(op == kBackwardWeights ? lmreg::BarrierPrimitiveThreads() : 0);
   return Lookup(static_cast<Op>(op), g).implementation;
 }
 

@@ -37,8 +37,6 @@ namespace lmreg {
 namespace {
 
 constexpr int kMaxRank = 8;
-/** Below this many elements a kernel runs on one thread (the OpenMP fork costs more). */
-constexpr int64_t kParallelMin = 1 << 15;
 
 /** A loop nest over `dims` (outer to inner) with one element stride per operand and dimension. */
 template <int Operands>
@@ -227,7 +225,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const float* a = operand(3, 0);
   const float* b = operand(5, 1);
   const Nest<3> nest = Collapse<3>(dims, strides);
-  const bool parallel = size >= kParallelMin;
+  const bool parallel = size >= ParallelMin();
   switch (op) {
     case kAdd: BinaryRun([](float x, float y) { return x + y; }, nest, out, a, b, parallel); break;
     case kSub: BinaryRun([](float x, float y) { return x - y; }, nest, out, a, b, parallel); break;
@@ -252,7 +250,7 @@ enum UnaryOp { kRelu = 0, kStep = 1, kNeg = 2, kSquare = 3, kSqrt = 4, kRsqrt = 
 
 template <typename F>
 void UnaryRun(F f, float* out, const float* x, int64_t n) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for schedule(static) if (n >= ParallelMin())
   for (int64_t i = 0; i < n; ++i) out[i] = f(x[i]);
 }
 
@@ -357,7 +355,7 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   // Parallel: split the outermost dimension over threads; each thread accumulates into its own
   // buffer when that dimension is reduced (summed in thread order afterwards: deterministic for a
   // given thread count), or into disjoint parts of the shared one when it is kept.
-  const int threads = in_step >= kParallelMin && nest.rank > 1 ? omp_get_max_threads() : 1;
+  const int threads = in_step >= ParallelMin() && nest.rank > 1 ? omp_get_max_threads() : 1;
   const bool outer_reduced = nest.strides[1][0] == 0;
   const int buffers = outer_reduced ? threads : 1;
   std::vector<double> acc(static_cast<size_t>(acc_size) * buffers, init);
@@ -398,7 +396,7 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
   if (inputs.empty()) throw Napi::RangeError::New(env, "addN needs at least one input");
   const int64_t size = static_cast<int64_t>(n);
   const size_t count = inputs.size();
-#pragma omp parallel for schedule(static) if (size >= kParallelMin)
+#pragma omp parallel for schedule(static) if (size >= ParallelMin())
   for (int64_t j = 0; j < size; ++j) {
     float s = inputs[0][j];
     for (size_t i = 1; i < count; ++i) s += inputs[i][j];
@@ -433,7 +431,7 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   const Nest<2> nest = Collapse<2>(dims, strides);
   const int inner = nest.rank - 1;
   const int64_t n = nest.dims[inner], sd = nest.strides[0][inner], ss = nest.strides[1][inner];
-  ForOuter<2>(nest, Product(dims) >= kParallelMin, [&](int64_t, const int64_t* offset) {
+  ForOuter<2>(nest, Product(dims) >= ParallelMin(), [&](int64_t, const int64_t* offset) {
     float* d = dst + offset[0];
     const float* s = src + offset[1];
     if (sd == 1 && ss == 1) {
@@ -482,7 +480,9 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   using dnnl::memory;
   const std::lock_guard<std::mutex> lock(MatmulMutex());
   try {
-    auto found = MatmulCache().find(key);
+    std::vector<int64_t> cache_key = key;
+    cache_key.push_back(Threads());  // oneDNN fixes a primitive's thread count at creation
+    auto found = MatmulCache().find(cache_key);
     if (found == MatmulCache().end()) {
       auto entry = std::make_unique<MatmulEntry>();
       entry->a = memory::desc({batch, m, k}, memory::data_type::f32,
@@ -492,7 +492,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
       entry->c = memory::desc({batch, m, n}, memory::data_type::f32, memory::dims{m * n, n, 1});
       const dnnl::matmul::desc desc(entry->a, entry->b, entry->c);
       entry->primitive = dnnl::matmul(dnnl::matmul::primitive_desc(desc, Engine()));
-      found = MatmulCache().emplace(key, std::move(entry)).first;
+      found = MatmulCache().emplace(cache_key, std::move(entry)).first;
     }
     MatmulEntry& e = *found->second;
     e.primitive.execute(Stream(), {{DNNL_ARG_SRC, memory(e.a, Engine(), a)},

@@ -26,7 +26,6 @@ namespace lmreg {
 namespace {
 
 constexpr size_t kGeometry = 18;  // conv.cc's layout: n h w c kh kw o oh ow sh sw dh dw pt pl pb pr groups
-constexpr int64_t kParallelMin = 1 << 15;
 
 struct Geometry {
   std::vector<int64_t> g;
@@ -86,15 +85,19 @@ inline float Select(bool condition, float a, float b) {
   return out;
 }
 
+// The `parallel for simd` loops here take `if (parallel: ...)`: a plain `if` clause also applies to
+// the simd construct (OpenMP 5), and GCC then runs the loop unvectorized whenever it is false, i.e.
+// on every pass below ParallelMin() elements (seen in the disassembly: the scalar loop is taken).
+
 /** out = relu(x) as tfjs computes it (x < 0 ? 0 : x, NaN kept). */
 void Relu(const float* x, float* out, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel: n >= ParallelMin())
   for (int64_t i = 0; i < n; ++i) out[i] = Select(x[i] < 0.f, 0.f, x[i]);
 }
 
 /** dx = dr * step(x), tfjs' relu gradient (step(NaN) = NaN). */
 void ReluBackward(const float* dr, const float* x, float* dx, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel: n >= ParallelMin())
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
     dx[i] = dr[i] * Select(v != v, v, Select(v > 0.f, 1.f, 0.f));
@@ -112,7 +115,7 @@ void DepthwiseBackwardWeights(const std::vector<int64_t>& g, const float* x, con
   const int64_t sh = g[9], sw = g[10], dh = g[11], dwl = g[12], pt = g[13], pl = g[14];
   const int64_t taps = kh * kw * c;
   std::vector<double> total(static_cast<size_t>(taps), 0.0);
-#pragma omp parallel if (n * oh * ow * taps >= kParallelMin)
+#pragma omp parallel if (n * oh * ow * taps >= kComputeParallelMin)
   {
     std::vector<double> acc(static_cast<size_t>(taps), 0.0);
     std::vector<float> row(static_cast<size_t>(taps));
@@ -146,7 +149,7 @@ void DepthwiseBackwardWeights(const std::vector<int64_t>& g, const float* x, con
 void DepthwiseBackwardData(const std::vector<int64_t>& g, const float* dy, const float* wt, float* dx) {
   const int64_t n = g[0], h = g[1], w = g[2], c = g[3], kh = g[4], kw = g[5], oh = g[7], ow = g[8];
   const int64_t sh = g[9], sw = g[10], dh = g[11], dwl = g[12], pt = g[13], pl = g[14];
-#pragma omp parallel for schedule(static) if (n * h * w * c >= kParallelMin)
+#pragma omp parallel for schedule(static) if (n * h * w * c * kh * kw >= kComputeParallelMin)
   for (int64_t b = 0; b < n; ++b) {
     float* image = dx + b * h * w * c;
     std::fill(image, image + h * w * c, 0.f);
@@ -338,7 +341,7 @@ Block ReadBlock(const Napi::CallbackInfo& info) {
 /** 2x2 average pool, stride 2, no padding (even sizes): ((a + b) + c) + d, times 1/4. */
 void AvgPool2(const Block& b, const float* x, float* out) {
   const int64_t c = b.cin, rows = b.n * b.oh;
-#pragma omp parallel for schedule(static) if (b.In() >= kParallelMin)
+#pragma omp parallel for schedule(static) if (b.In() >= ParallelMin())
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t img = r / b.oh, i = r % b.oh;
     const float* top = x + ((img * b.h + 2 * i) * b.w) * c;
@@ -356,7 +359,7 @@ void AvgPool2(const Block& b, const float* x, float* out) {
 /** Its adjoint: each input pixel gets a quarter of its window's gradient. */
 void AvgPool2Backward(const Block& b, const float* dout, float* dx) {
   const int64_t c = b.cin, rows = b.n * b.oh;
-#pragma omp parallel for schedule(static) if (b.In() >= kParallelMin)
+#pragma omp parallel for schedule(static) if (b.In() >= ParallelMin())
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t img = r / b.oh, i = r % b.oh;
     float* top = dx + ((img * b.h + 2 * i) * b.w) * c;
@@ -416,7 +419,7 @@ Napi::Value ResidualBlock(const Napi::CallbackInfo& info) {
     AvgPool2(b, x, pooled);
     float* shortcut = Sized(s.shortcut, m);
     RunConv(0, b.down.data(), pooled, wd, shortcut);
-#pragma omp parallel for simd schedule(static) if (m >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel: m >= ParallelMin())
     for (int64_t i = 0; i < m; ++i) y[i] = shortcut[i] + y[i];
   } catch (const dnnl::error& error) {
     Rethrow(env, error);
@@ -484,7 +487,7 @@ Napi::Value ResidualBlockGrad(const Napi::CallbackInfo& info) {
     float* dr = Sized(s.ddepthwise, b.In());
     RunConv(1, b.conv_a.data(), dz, wa, dr);
     const int64_t n = b.In();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd schedule(static) if (parallel: n >= ParallelMin())
     for (int64_t i = 0; i < n; ++i) {
       const float v = x[i];
       const float g = dr[i] * Select(v != v, v, Select(v > 0.f, 1.f, 0.f));

@@ -3,8 +3,11 @@ import { InvalidArgumentError } from '@lmreg/common';
 import { loadNativeAddon } from './load.js';
 
 /**
- * Sets how many OpenMP threads oneDNN uses (default: all cores, or `OMP_NUM_THREADS` when set
- * before the process starts).
+ * Sets how many OpenMP threads oneDNN and the addon's loops use (default: `OMP_NUM_THREADS` when
+ * set before the process starts, else every core). Results depend on the thread count in the last
+ * bits (oneDNN and the reductions split their sums by thread): the same seed reproduces a run only
+ * at the same count. Primitives are cached per thread count, so changing it costs one rebuild per
+ * shape.
  * @throws InvalidArgumentError unless `count` is an integer >= 1.
  * @throws NativeAddonUnavailableError when the addon is not built.
  */

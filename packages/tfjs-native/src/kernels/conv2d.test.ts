@@ -1,21 +1,23 @@
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients: tf.grads needs them (the union package would load them).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import os from 'node:os';
+
 import * as tf from '@tensorflow/tfjs-core';
+
 import { fc, test } from '@fast-check/vitest';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { isNativeAvailable, loadNativeAddon } from '../addon/load.js';
 import { clearNativeCache, getNativeThreads, nativeCacheSize, setNativeThreads } from '../addon/settings.js';
 import { NativeAddonUnavailableError } from '../errors.js';
 import { isNativeKernelRegistered, NATIVE_KERNELS, registerNativeKernels, unregisterNativeKernels } from './register.js';
-import { compare, random } from '../testing/kernels.js';
+import { compare, describeNative, type Pad, padArbitrary, padFits, random, randomTensor, randomTensor4d, tfPad } from '../testing/kernels.js';
 
+const policyBeforeLoad = process.env['OMP_WAIT_POLICY'];
 const BUILT = isNativeAvailable();
 /** Set by .ci/native.sh: the addon must be built, so its absence is a failure, not a pass. */
 const REQUIRED = process.env['LMREG_REQUIRE_NATIVE'] === '1';
-
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 
 interface Case {
   batch: number;
@@ -43,23 +45,11 @@ const caseArbitrary = fc
     kernel: fc.constantFrom(1, 3, 5),
     strides: fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(1, 2)),
     dilations: fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(1, 2)),
-    pad: fc.oneof(
-      fc.constant<Pad>('same'),
-      fc.constant<Pad>('valid'),
-      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([t, b, l, r]): Pad => [
-        [0, 0],
-        [t, b],
-        [l, r],
-        [0, 0],
-      ]),
-    ),
+    pad: padArbitrary,
     seed: fc.integer({ min: 1, max: 1_000_000 }),
   })
   .map((c): Case => (c.strides[0] > 1 || c.strides[1] > 1 ? { ...c, dilations: [1, 1] } : c))
-  .filter((c) => {
-    const [t, b, l, r] = c.pad === 'same' ? [9, 9, 9, 9] : c.pad === 'valid' ? [0, 0, 0, 0] : [c.pad[1][0], c.pad[1][1], c.pad[2][0], c.pad[2][1]];
-    return c.height + t + b >= effective(c.kernel, c.dilations[0]) && c.width + l + r >= effective(c.kernel, c.dilations[1]);
-  });
+  .filter((c) => padFits(c.height, c.width, c.pad, effective(c.kernel, c.dilations[0]), effective(c.kernel, c.dilations[1])));
 
 /** Backward cases: tfjs's gradient kernels have no dilation attribute. */
 const backwardArbitrary = caseArbitrary.map((c): Case => ({ ...c, dilations: [1, 1] }));
@@ -83,12 +73,7 @@ if (!BUILT) {
     });
   });
 } else {
-  describe('native kernels (addon built)', () => {
-    beforeAll(async () => {
-      expect(await tf.setBackend('cpu')).toBe(true);
-    });
-    afterEach(() => unregisterNativeKernels());
-
+  describeNative('native kernels (addon built)', () => {
     it('register, are idempotent and unregister back to the stock kernels', () => {
       const stock = tf.getKernel('Conv2D', 'cpu');
       expect(registerNativeKernels()).toEqual(NATIVE_KERNELS);
@@ -101,32 +86,60 @@ if (!BUILT) {
       expect(tf.getKernel('Conv2D', 'cpu')).toBe(stock);
     });
 
-    it('threads: default is every core, settable, validated', () => {
+    it('threads: start at OMP_NUM_THREADS or every core, settable, validated; loading leaves the environment as it was', () => {
       const initial = getNativeThreads();
-      expect(initial).toBeGreaterThanOrEqual(1);
+      const fromEnv = process.env['OMP_NUM_THREADS'];
+      expect(initial).toBe(fromEnv === undefined ? os.availableParallelism() : Number(fromEnv));
+      // the addon was loaded with OMP_WAIT_POLICY=passive unless the environment chose a policy; not left behind
+      expect(process.env['OMP_WAIT_POLICY']).toBe(policyBeforeLoad);
       setNativeThreads(1);
       expect(getNativeThreads()).toBe(1);
       setNativeThreads(initial);
       expect(() => setNativeThreads(0)).toThrow(/integer >= 1/);
     });
 
+    it('primitives are cached per thread count, and a shape computes the same bits at a given count after the cache is rebuilt', () => {
+      const initial = getNativeThreads();
+      const x = randomTensor4d([4, 9, 9, 16], 11);
+      const w = randomTensor4d([3, 3, 16, 8], 12);
+      const run = (): Float32Array[] => {
+        const grads = tf.tidy(() =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([x, w]),
+        );
+        const values = grads.map((t) => t.dataSync().slice() as Float32Array);
+        tf.dispose(grads);
+        return values;
+      };
+      try {
+        registerNativeKernels();
+        clearNativeCache();
+        setNativeThreads(1);
+        const one = run();
+        const cachedAtOne = nativeCacheSize();
+        expect(cachedAtOne).toBeGreaterThan(0);
+        setNativeThreads(2);
+        const two = run();
+        expect(cachedAtOne).toBe(3); // forward, backward data, backward weights
+        // forward and backward data built again for 2 threads; backward weights always run on 1
+        // (oneDNN's spin-barrier primitives, LMREG_NATIVE_BARRIER_THREADS) and keep their entry
+        expect(nativeCacheSize()).toBe(cachedAtOne + (Number(process.env['LMREG_NATIVE_BARRIER_THREADS'] ?? 1) === 1 ? 2 : 3));
+        clearNativeCache();
+        setNativeThreads(1);
+        expect(run()).toEqual(one);
+        setNativeThreads(2);
+        expect(run()).toEqual(two);
+      } finally {
+        setNativeThreads(initial);
+        unregisterNativeKernels();
+        tf.dispose([x, w]);
+      }
+    });
+
     test.prop([caseArbitrary], { numRuns: 60 })('Conv2D matches the cpu kernel', (c) => {
       const { x, w } = shapes(c);
       compare(() => {
-        const xt = tf.tensor4d(
-          random(
-            x.reduce((a, b) => a * b),
-            c.seed,
-          ),
-          x,
-        );
-        const wt = tf.tensor4d(
-          random(
-            w.reduce((a, b) => a * b),
-            c.seed + 1,
-          ),
-          w,
-        );
+        const xt = randomTensor4d(x, c.seed);
+        const wt = randomTensor4d(w, c.seed + 1);
         const y = tf.engine().runKernel('Conv2D', { x: xt, filter: wt }, convAttrs(c) as never) as tf.Tensor;
         tf.dispose([xt, wt]);
         return [y];
@@ -137,20 +150,8 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       const outShape = tf.backend_util.computeConv2DInfo(x, w, c.strides, 1, c.pad).outShape;
       compare(() => {
-        const dy = tf.tensor4d(
-          random(
-            outShape.reduce((a, b) => a * b),
-            c.seed,
-          ),
-          outShape,
-        );
-        const wt = tf.tensor4d(
-          random(
-            w.reduce((a, b) => a * b),
-            c.seed + 1,
-          ),
-          w,
-        );
+        const dy = randomTensor4d(outShape, c.seed);
+        const wt = randomTensor4d(w, c.seed + 1);
         const attrs = { inputShape: x, strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
         const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: wt }, attrs as never) as tf.Tensor;
         tf.dispose([dy, wt]);
@@ -162,20 +163,8 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       const outShape = tf.backend_util.computeConv2DInfo(x, w, c.strides, 1, c.pad).outShape;
       compare(() => {
-        const xt = tf.tensor4d(
-          random(
-            x.reduce((a, b) => a * b),
-            c.seed,
-          ),
-          x,
-        );
-        const dy = tf.tensor4d(
-          random(
-            outShape.reduce((a, b) => a * b),
-            c.seed + 1,
-          ),
-          outShape,
-        );
+        const xt = randomTensor4d(x, c.seed);
+        const dy = randomTensor4d(outShape, c.seed + 1);
         const attrs = { filterShape: w, strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
         const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, attrs as never) as tf.Tensor;
         tf.dispose([xt, dy]);
@@ -187,23 +176,11 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       compare(() =>
         tf.tidy(() => {
-          const xt = tf.tensor4d(
-            random(
-              x.reduce((a, b) => a * b),
-              c.seed,
-            ),
-            x,
-          );
-          const wt = tf.tensor4d(
-            random(
-              w.reduce((a, b) => a * b),
-              c.seed + 1,
-            ),
-            w,
-          );
-          const pad = c.pad === 'same' || c.pad === 'valid' ? c.pad : (c.pad as tf.backend_util.ExplicitPadding);
+          const xt = randomTensor4d(x, c.seed);
+          const wt = randomTensor4d(w, c.seed + 1);
+          const pad = tfPad(c.pad);
           const y = tf.conv2d(xt, wt, c.strides, pad);
-          const r = tf.tensor(random(y.size, c.seed + 2), y.shape);
+          const r = randomTensor(y.shape, c.seed + 2);
           const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, pad), r));
           const [dx, dw] = tf.grads(loss)([xt, wt]);
           return [y, dx as tf.Tensor, dw as tf.Tensor];
@@ -225,20 +202,8 @@ if (!BUILT) {
       const { x, w } = shapes(c);
       compare(() =>
         tf.tidy(() => {
-          const xt = tf.tensor4d(
-            random(
-              x.reduce((a, b) => a * b),
-              c.seed,
-            ),
-            x,
-          );
-          const wt = tf.tensor4d(
-            random(
-              w.reduce((a, b) => a * b),
-              c.seed + 1,
-            ),
-            w,
-          );
+          const xt = randomTensor4d(x, c.seed);
+          const wt = randomTensor4d(w, c.seed + 1);
           const y = tf.conv2d(xt, wt, c.strides, 'same');
           const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
             tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, 'same'), tf.sin(y))),

@@ -22,6 +22,8 @@ export interface SelectedBackend {
   readonly name: SelectedBackendName;
   /** Which package provides it and why it was picked, for logs. */
   readonly reason: string;
+  /** `native` only: its OpenMP thread count; record it (a seed reproduces a run only at the same count). */
+  readonly threads?: number;
 }
 
 export interface SelectBackendOptions {
@@ -36,7 +38,13 @@ export interface SelectBackendOptions {
   readonly importModule?: (specifier: string) => Promise<unknown>;
   /**
    * Threads of the `native` backend's oneDNN kernels (OpenMP). Default: `OMP_NUM_THREADS` when
-   * set, else every core. Ignored by the other backends.
+   * set, else every core. Ignored by the other backends. Results differ between thread counts in
+   * the last bits (oneDNN and the reductions split sums by thread): same seed + same count = same run.
+   * Every core stays the default: once @lmreg/tfjs-native stopped idle OpenMP threads spinning,
+   * cached oneDNN primitives per thread count and ran the spin-barrier primitives (batch norm,
+   * backward weights) on one thread, two threads on the 2-core VM cost the CPU time per image of one
+   * (within 6 %) and trained 0.89-1.34x as fast (load 8-9; before, slower in every config):
+   * `node bench/native-threads.mjs --configs C8N1b64,C16N5b64,dartsC16L5b64 --variants default,fresh --eval`.
    */
   readonly threads?: number;
 }
@@ -356,7 +364,7 @@ async function useNative(context: Context): Promise<SelectedBackend> {
   const threadText = threads === undefined ? '' : `, ${threads} thread${threads === 1 ? '' : 's'}`;
   const reason = `${NATIVE_PACKAGE}: cpu backend with ${registered.length} native kernels (${registered.slice(0, 3).join(', ')}${registered.length > 3 ? ', ...' : ''}; oneDNN convolutions, pooling, matmul, batch norm, native element-wise ops and reductions)${threadText}`;
   context.log(`backend: using native (${reason})`);
-  return { name: 'native', reason };
+  return threads === undefined ? { name: 'native', reason } : { name: 'native', reason, threads };
 }
 
 async function useAuto(context: Context): Promise<SelectedBackend> {
@@ -365,7 +373,7 @@ async function useAuto(context: Context): Promise<SelectedBackend> {
     try {
       const selected = await attempt(context);
       const why = skipped.length === 0 ? 'the fastest kind present' : `because ${skipped.join('; ')}`;
-      return { name: selected.name, reason: `auto: picked '${selected.name}' ${why} (${selected.reason})` };
+      return { ...selected, reason: `auto: picked '${selected.name}' ${why} (${selected.reason})` };
     } catch (error) {
       if (!(error instanceof BackendUnavailableError)) throw error;
       const summary =

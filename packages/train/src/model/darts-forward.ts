@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { type ArchSpec, type CellPlan, type CellSpec, pairPrefixes, plan, type ResolvedOptions } from './darts-plan.js';
 import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, maxPoolTorch, relu, reluConvBn, reluSepConvBn } from './layers.js';
+import { sumOf } from './nb201-parts.js';
 
 /** Reads one of the network's variables by key (throws when there is none). */
 export type VariableLookup = (key: string) => tf.Variable;
@@ -111,7 +112,8 @@ function cell(o: DartsPassOptions, s0: tf.Tensor4D, s1: tf.Tensor4D, i: number, 
       const out = dartsOp(v, states[input] as tf.Tensor4D, op, prefixes[q] as string, p.reduction && input < 2 ? 2 : 1);
       return o.pair === undefined ? out : o.pair(kind, q, out);
     });
-    states.push(tf.add(terms[0] as tf.Tensor4D, terms[1] as tf.Tensor4D));
+    // LmregAddN on `--backend native` (the same float32 sum; its gradient saves neither term), tf.addN elsewhere
+    states.push(sumOf(terms));
   }
   return tf.concat(
     spec.concat.map((s) => states[s] as tf.Tensor4D),
