@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRedis, redisOptionsOf } from './connection.js';
 import { jobIdOf, NOOP_NOTE, QUEUE_NAME, recipeHashOf } from './job.js';
 import { QUEUE_ROWS_FILE } from './producer.js';
+import { withoutSeconds } from '../testing/behaviour-kept.js';
 import { TEST_HOLD_JOBS_ENV } from './trainer-protocol.js';
 
 // The queue end to end: a real Redis on a free loopback port, real `lmreg worker` and
@@ -349,19 +350,6 @@ describe('faults: no row lost, none duplicated', () => {
     for (const w of rest) expect((await w.done).code).toBe(0);
   }, 150_000);
 });
-
-/** `value` without its `seconds` fields (wall time differs from run to run). */
-function withoutSeconds(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSeconds);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([k]) => k !== 'seconds')
-        .map(([k, v]) => [k, withoutSeconds(v)]),
-    );
-  }
-  return value;
-}
 
 describe('lmreg search --queue', () => {
   it('2 workers give the result.json of the local run; a search killed while its jobs wait is resumed without enqueuing them again', async () => {

@@ -10,7 +10,7 @@ import { resolveSearchConfig, type SearchConfig } from '../config/search-config.
 import { runSearchWithoutLeaks, withTempDir } from './search.js';
 
 /** `value` without its `seconds` fields (wall time differs from run to run). */
-function withoutSeconds(value: unknown): unknown {
+export function withoutSeconds(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSeconds);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
