@@ -112,6 +112,7 @@ export {
   BACKEND_REQUESTS,
   BackendUnavailableError,
   currentBackendName,
+  currentBackendThreads,
   defaultWasmPath,
   FUTURE_BACKENDS,
   parseBackendRequest,

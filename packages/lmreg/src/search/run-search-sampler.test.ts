@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expectNoTensorLeak } from '@lmreg/common/testing';
 import { describe, expect, it } from 'vitest';
 
-import { loadCheckpoint } from '@lmreg/train';
+import { loadCheckpoint, selectBackend } from '@lmreg/train';
 
 import { runSearchWithoutLeaks, tinySearchConfig, useCpuBackend } from '../testing/search.js';
 import { runSearch } from './run-search.js';
@@ -38,14 +38,26 @@ describe('runSearch driven by the sampler registry', () => {
 });
 
 describe('runSearch with the nao sampler', () => {
-  it('trains with uniform paths and proposes with NAO on the super-net', async () => {
-    const config = tinySearchConfig({ sampler: 'nao', search: { budget: 8, top: 2, trainTop: 0 } });
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-nao-'));
-    const result = await runSearchWithoutLeaks({ config, outDir: out });
-    expect(result.variants[0]?.search.sampler).toBe('nao');
-    expect(result.variants[0]?.search.evaluated).toBe(8);
-    expect(result.variants[0]?.search.top.length).toBe(2);
-    fs.rmSync(out, { recursive: true, force: true });
+  it('trains with uniform paths and proposes with NAO on the super-net; records the native backend and its thread count', async () => {
+    // The native backend as a stub addon with no kernels (tfjs' cpu computes) set to 2 threads.
+    const stubNative = async (specifier: string): Promise<unknown> =>
+      specifier === '@lmreg/tfjs-native'
+        ? { registerNativeKernels: () => [], setNativeThreads: () => undefined, getNativeThreads: () => 2 }
+        : import(specifier);
+    await selectBackend('native', { importModule: stubNative, threads: 2 });
+    try {
+      const config = tinySearchConfig({ sampler: 'nao', search: { budget: 8, top: 2, trainTop: 0 } });
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'lmreg-nao-'));
+      const result = await runSearchWithoutLeaks({ config, outDir: out });
+      expect(result.variants[0]?.search.sampler).toBe('nao');
+      expect(result.variants[0]?.search.evaluated).toBe(8);
+      expect(result.variants[0]?.search.top.length).toBe(2);
+      const written = JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')) as { backend: string; threads?: number };
+      expect([written.backend, written.threads]).toEqual(['native', 2]);
+      fs.rmSync(out, { recursive: true, force: true });
+    } finally {
+      await selectBackend('cpu');
+    }
   }, 240_000);
 });
 

@@ -3,6 +3,7 @@ import { selectDiverseLandmarks, selectUniformLandmarks } from '@lmreg/core';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 import {
   currentBackendName,
+  currentBackendThreads,
   defaultAugmentation,
   disposeBatches,
   getNetworkBuilder,
@@ -234,6 +235,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       say(`${name}: S-KdT ${result.skdt.toFixed(3)} on ${heldOut.length} held-out architectures`);
     }
 
+    const threads = currentBackendThreads();
     const result: SearchResult = {
       space: space.name,
       dataset: config.dataset,
@@ -243,6 +245,7 @@ export async function runSearch(options: SearchJobOptions): Promise<SearchResult
       heldOut,
       variants,
       backend: currentBackendName(),
+      ...(threads === undefined ? {} : { threads }),
       seconds: (performance.now() - started) / 1000,
     };
     writeSearchResult(run, result); // validated against the schema the report reads

@@ -106,6 +106,7 @@ const searchResult: fc.Arbitrary<SearchResult> = fc
         heldOut: fc.array(standalone, { minLength: n, maxLength: n }),
         variants: fc.tuple(...names.map((name) => variant(name, n))),
         backend: fc.constantFrom('cpu', 'wasm', 'native'),
+        threads: fc.integer({ min: 1, max: 64 }),
         seconds,
       },
       { requiredKeys: ['space', 'dataset', 'sampler', 'landmarks', 'heldOut', 'variants', 'backend', 'seconds'] },

@@ -148,6 +148,8 @@ export const searchResultSchema = z
     variants: z.array(variantResultSchema).min(1),
     /** The backend the CLI selected (e.g. `native`, `wasm`). */
     backend: z.string(),
+    /** The backend's thread count where it reports one (`native`); a seed reproduces a run only at the same count. */
+    threads: z.number().int().positive().optional(),
     seconds,
   })
   .superRefine((result, ctx) => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { isTrainingKernelRegistered } from '../kernels/register.js';
 import { BackendUnavailableError } from './backend-unavailable-error.js';
-import { currentBackendName, parseBackendRequest, selectBackend } from './select-backend.js';
+import { currentBackendName, currentBackendThreads, parseBackendRequest, selectBackend } from './select-backend.js';
 
 const require = createRequire(import.meta.url);
 const installed = (name: string): boolean => {
@@ -218,7 +218,22 @@ describe('selectBackend', () => {
     const selected = await selectBackend('native', { importModule, threads: 1 });
     expect(set).toEqual([1]);
     expect(selected.reason).toMatch(/, 1 thread$/);
+    expect(currentBackendThreads()).toBe(1);
     await expect(selectBackend('native', { importModule, threads: 0 })).rejects.toThrow(InvalidArgumentError);
+    await selectBackend('native', { importModule, threads: 2 });
+    expect(currentBackendThreads()).toBe(2);
+    // Backends that report no thread count record none, and neither does a backend set behind selectBackend's back.
+    await selectBackend('cpu');
+    expect(currentBackendThreads()).toBeUndefined();
+    await selectBackend('native', { importModule, threads: 2 });
+    tf.registerBackend('other-cpu', () => new MathBackendCPU(), 0);
+    try {
+      await tf.setBackend('other-cpu');
+      expect(currentBackendThreads()).toBeUndefined();
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('other-cpu');
+    }
   });
 
   it("currentBackendName() says what selectBackend selected ('native' on tfjs' cpu), until another tfjs backend is set", async () => {

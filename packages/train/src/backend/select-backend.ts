@@ -102,7 +102,7 @@ export async function selectBackend(name: BackendRequest, options: SelectBackend
   };
   const selected = await select(request, context);
   // Remembered with the tfjs backend it runs on ('native' runs on tfjs' 'cpu').
-  lastSelected = { name: selected.name, tfjsName: tf.getBackend() };
+  lastSelected = { name: selected.name, tfjsName: tf.getBackend(), threads: selected.threads };
   return selected;
 }
 
@@ -122,7 +122,7 @@ function select(request: BackendRequest, context: Context): Promise<SelectedBack
 }
 
 /** What the last successful {@link selectBackend} call selected, and the tfjs backend that was then active. */
-let lastSelected: { readonly name: SelectedBackendName; readonly tfjsName: string } | undefined;
+let lastSelected: { readonly name: SelectedBackendName; readonly tfjsName: string; readonly threads: number | undefined } | undefined;
 
 /**
  * The name of the backend that runs tensors now, as results should record it: what the last
@@ -134,6 +134,11 @@ let lastSelected: { readonly name: SelectedBackendName; readonly tfjsName: strin
 export function currentBackendName(): string {
   const active = tf.getBackend();
   return lastSelected !== undefined && lastSelected.tfjsName === active ? lastSelected.name : active;
+}
+
+/** The thread count {@link selectBackend} reported (`native` only) while its backend is the active one, as results record it. */
+export function currentBackendThreads(): number | undefined {
+  return lastSelected !== undefined && lastSelected.tfjsName === tf.getBackend() ? lastSelected.threads : undefined;
 }
 
 interface Context {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createRng, InvalidArgumentError } from '@lmreg/common';
 import { getSpace, type SearchSpace } from '@lmreg/spaces';
 
-import { currentBackendName } from '../backend/select-backend.js';
+import { currentBackendName, currentBackendThreads } from '../backend/select-backend.js';
 import { loadDataset } from '../data/datasets.js';
 import { defaultAugmentation } from '../data/preprocess.js';
 import { selectRows, takeSubset } from '../data/split.js';
@@ -33,6 +33,8 @@ export interface GroundTruthRow {
   readonly seconds: number;
   /** Backend it was trained on ({@link currentBackendName}: `native`, not tfjs' `cpu` underneath). */
   readonly backend: string;
+  /** The backend's thread count ({@link currentBackendThreads}; `native` only, absent in older rows). */
+  readonly threads?: number;
 }
 
 /** The architectures of a table: `config.archs` uniform samples distinct under `space.key`, in order. */
@@ -236,7 +238,12 @@ export function trainGroundTruthJob(
     params: r.params,
     seconds: r.seconds,
     backend: currentBackendName(),
+    ...threadsField(currentBackendThreads()),
   };
+}
+
+function threadsField(threads: number | undefined): { threads?: number } {
+  return threads === undefined ? {} : { threads };
 }
 
 /**

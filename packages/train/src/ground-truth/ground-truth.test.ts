@@ -41,8 +41,10 @@ describe('buildGroundTruth (tiny, cpu)', () => {
     fs.appendFileSync(path.join(dir, 'rows-1of2.jsonl'), '{"index":0,"arch":"|none'); // torn write of a killed process
     // The second shard runs on the native backend (a stub addon with no kernels: tfjs' cpu computes), the rest on cpu.
     const stubNative = async (specifier: string): Promise<unknown> =>
-      specifier === '@lmreg/tfjs-native' ? { registerNativeKernels: () => [] } : import(specifier);
-    expect((await selectBackend('native', { importModule: stubNative })).name).toBe('native');
+      specifier === '@lmreg/tfjs-native'
+        ? { registerNativeKernels: () => [], setNativeThreads: () => undefined, getNativeThreads: () => 3 }
+        : import(specifier);
+    expect((await selectBackend('native', { importModule: stubNative, threads: 3 })).name).toBe('native');
     const b = await buildGroundTruth({ dir, config: TINY, shard: { index: 1, count: 2 } });
     expect(b.trained).toBe(3);
     expect((await selectBackend('cpu')).name).toBe('cpu');
@@ -54,6 +56,7 @@ describe('buildGroundTruth (tiny, cpu)', () => {
     const rows = readGroundTruthRows(dir);
     expect(rows).toHaveLength(6);
     // Rows record the backend selectBackend selected (native kernels run on tfjs' cpu backend), else tf.getBackend().
+    // ... and the native backend's thread count (a seed reproduces a row only at the same count).
     const backendsIn = (file: string): string[] => [
       ...new Set(
         fs
@@ -61,10 +64,11 @@ describe('buildGroundTruth (tiny, cpu)', () => {
           .trim()
           .split('\n')
           .filter((l) => l.endsWith('}'))
-          .map((l) => (JSON.parse(l) as { backend: string }).backend),
+          .map((l) => JSON.parse(l) as { backend: string; threads?: number })
+          .map((r) => (r.threads === undefined ? r.backend : `${r.backend}/${r.threads}`)),
       ),
     ];
-    expect(backendsIn('rows-2of2.jsonl')).toEqual(['native']);
+    expect(backendsIn('rows-2of2.jsonl')).toEqual(['native/3']);
     expect(backendsIn('rows-1of2.jsonl')).toEqual(['cpu']);
     const archs = sampleTableArchitectures(nb201, 3, TINY.sampleSeed);
     expect(new Set(rows.map((r) => `${r.key}#${r.seed}`)).size).toBe(6);
