@@ -1,5 +1,7 @@
 import type { Queue } from 'bullmq';
 
+import { redactUrl } from './connection.js';
+import type { WorkerInfo } from './job.js';
 import type { QueueProgress } from './progress-line.js';
 
 /** One job a producer wants done: its id (recipe hash, key, seed), a label for messages, its data. */
@@ -90,8 +92,8 @@ export interface CollectOptions<D, R> extends AddOptions {
   readonly accept: (spec: JobSpec<D>, result: R) => string | undefined;
   readonly onProgress?: ((p: QueueProgress) => void) | undefined;
   readonly say: (message: string) => void;
-  /** Said when jobs wait and no worker is connected to the queue. */
-  readonly noWorkerNotice: string;
+  /** The queue's Redis URL, for the notice said when jobs wait and no worker is connected. */
+  readonly url: string;
 }
 
 /**
@@ -152,7 +154,7 @@ export async function collectResults<D, R>(queue: Queue, specs: readonly JobSpec
     if (running === 0 && Date.now() - workersCheckedAt >= 30_000) {
       workersCheckedAt = Date.now();
       const workers = await queue.getWorkersCount().catch(() => undefined); // CLIENT LIST may be disabled
-      if (workers === 0 && !noWorkerSaid) options.say(options.noWorkerNotice);
+      if (workers === 0 && !noWorkerSaid) options.say(noWorkerNotice(options.url));
       noWorkerSaid = workers === 0;
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
@@ -166,4 +168,20 @@ export function describeFailures(failures: readonly JobFailure[], total: number,
     .slice(0, 5)
     .map((f) => `${f.label} (job ${f.jobId}): ${f.error.split('\n')[0]}`)
     .join('; ')}${failures.length > 5 ? '; ...' : ''}.`;
+}
+
+function noWorkerNotice(url: string): string {
+  const shown = redactUrl(url);
+  return `queue ${shown}: no lmreg worker is connected; the jobs wait until one is: start \`lmreg worker --queue ${shown}\` on each machine that should train.`;
+}
+
+/** "3 enqueued, 7 on the queue already (1 failed one retried)": a producer's {@link EnqueueReport} in words. */
+export function describeEnqueued(report: EnqueueReport): string {
+  const retried = report.retried > 0 ? ` (${report.retried} failed one${report.retried === 1 ? '' : 's'} retried)` : '';
+  return `${report.enqueued} enqueued, ${report.already} on the queue already${retried}`;
+}
+
+/** "<label>: test 91.20 % in 12.3 s on host (native, 2 threads)": one arrived result in words. */
+export function describeArrival(label: string, accuracy: number, seconds: number, worker: WorkerInfo): string {
+  return `${label}: test ${(100 * accuracy).toFixed(2)} % in ${seconds.toFixed(1)} s on ${worker.host} (${worker.backend}, ${worker.threads} thread${worker.threads === 1 ? '' : 's'})`;
 }

@@ -14,7 +14,7 @@ import {
 import { getSpace } from '@lmreg/spaces';
 import { Queue } from 'bullmq';
 
-import { collectResults, describeFailures, enqueueMissing, type JobSpec } from './collect.js';
+import { collectResults, describeArrival, describeEnqueued, describeFailures, enqueueMissing, type JobSpec } from './collect.js';
 import { checkRedis, redactUrl, redisOptionsOf } from './connection.js';
 import { QueueJobsFailedError } from './errors.js';
 import { jobIdOf, QUEUE_NAME, recipeHashOf, type GroundTruthJobData, type GroundTruthJobResult } from './job.js';
@@ -120,13 +120,13 @@ export async function buildGroundTruthOnQueue(options: QueuedBuildOptions): Prom
     // Jobs already on the queue (a restarted producer, another folder with this recipe) are not added again.
     const enqueued = await enqueueMissing(queue, specs, add);
     say(
-      `queue ${redactUrl(options.url)}: ${jobs.length} jobs (recipe ${hash}), ${before} rows in ${dir}, ${specs.length} to collect: ${enqueued.enqueued} enqueued, ${enqueued.already} on the queue already${enqueued.retried > 0 ? ` (${enqueued.retried} failed ones retried)` : ''}`,
+      `queue ${redactUrl(options.url)}: ${jobs.length} jobs (recipe ${hash}), ${before} rows in ${dir}, ${specs.length} to collect: ${describeEnqueued(enqueued)}`,
     );
     const rowsFile = path.join(dir, QUEUE_ROWS_FILE);
     const failures = await collectResults<GroundTruthJobData, GroundTruthJobResult>(queue, specs, {
       ...add,
       pollMs: options.pollMs ?? 1000,
-      noWorkerNotice: `queue ${redactUrl(options.url)}: no lmreg worker is connected; the jobs wait until one is: start \`lmreg worker --queue ${redactUrl(options.url)}\` on each machine that should train.`,
+      url: options.url,
       total: jobs.length,
       onProgress: options.onProgress,
       say,
@@ -140,9 +140,7 @@ export async function buildGroundTruthOnQueue(options: QueuedBuildOptions): Prom
           have.add(`${row.key}#${row.seed}`);
           written++;
         }
-        say(
-          `${spec.label}: test ${(100 * row.testAccuracy).toFixed(2)} % in ${row.seconds.toFixed(1)} s on ${w.host} (${w.backend}, ${w.threads} thread${w.threads === 1 ? '' : 's'})`,
-        );
+        say(describeArrival(spec.label, row.testAccuracy, row.seconds, w));
         return undefined;
       },
     });

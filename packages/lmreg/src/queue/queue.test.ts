@@ -113,6 +113,24 @@ function producer(dir: string, config: GroundTruthConfig, extra: readonly string
   return lmreg(['ground-truth', 'build', '--out', dir, '-c', file, '--queue', url, ...extra]);
 }
 
+/** The job (id and data) a producer would enqueue for the first architecture of `config`, seed 0. */
+function firstGroundTruthJob(config: GroundTruthConfig, timeoutSeconds: number): { id: string; data: Record<string, unknown> } {
+  const [job] = listGroundTruthJobs(config);
+  const hash = recipeHashOf(config);
+  const data = {
+    kind: 'ground-truth',
+    version: VERSION,
+    recipeHash: hash,
+    index: 0,
+    arch: nb201.format(job!.arch as Nb201Arch),
+    key: job!.key,
+    seed: 0,
+    config,
+    timeoutSeconds,
+  };
+  return { id: jobIdOf(hash, job!.key, 0), data };
+}
+
 function rowLines(dir: string): string[] {
   return fs
     .readFileSync(path.join(dir, QUEUE_ROWS_FILE), 'utf8')
@@ -155,24 +173,8 @@ describe('lmreg worker: clear errors, no job lost', () => {
     await foreign.remove();
 
     const config: GroundTruthConfig = { ...TINY, dataset: 'fashion-mnist', dataDir: path.join(root, 'no-such-data'), archs: 1, seeds: [0] };
-    const [job] = listGroundTruthJobs(config);
-    const hash = recipeHashOf(config);
-    const id = jobIdOf(hash, job!.key, 0);
-    await queue.add(
-      'ground-truth',
-      {
-        kind: 'ground-truth',
-        version: VERSION,
-        recipeHash: hash,
-        index: 0,
-        arch: nb201.format(job!.arch as Nb201Arch),
-        key: job!.key,
-        seed: 0,
-        config,
-        timeoutSeconds: 60,
-      },
-      { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 60_000 } },
-    );
+    const { id, data } = firstGroundTruthJob(config, 60);
+    await queue.add('ground-truth', data, { jobId: id, attempts: 3, backoff: { type: 'fixed', delay: 60_000 } });
     const missing = await (await worker()).done;
     expect(missing.code).toBe(2);
     expect(missing.err.split('\n').filter((l) => l.startsWith('lmreg:'))).toEqual([
@@ -186,25 +188,9 @@ describe('lmreg worker: clear errors, no job lost', () => {
   }, 90_000);
   it('Ctrl-C stops a training and returns its job to the queue at once', async () => {
     const config: GroundTruthConfig = { ...TINY, archs: 1, seeds: [0], sampleSeed: 404, recipe: { ...TINY.recipe, epochs: 200 } };
-    const [job] = listGroundTruthJobs(config);
-    const hash = recipeHashOf(config);
-    const id = jobIdOf(hash, job!.key, 0);
+    const { id, data } = firstGroundTruthJob(config, 600);
     const w = await worker();
-    await queue.add(
-      'ground-truth',
-      {
-        kind: 'ground-truth',
-        version: VERSION,
-        recipeHash: hash,
-        index: 0,
-        arch: nb201.format(job!.arch as Nb201Arch),
-        key: job!.key,
-        seed: 0,
-        config,
-        timeoutSeconds: 600,
-      },
-      { jobId: id, attempts: 3 },
-    );
+    await queue.add('ground-truth', data, { jobId: id, attempts: 3 });
     await until(async () => typeof (await queue.getJob(id))?.progress === 'object', 60_000);
     w.child.kill('SIGINT');
     const r = await w.done;

@@ -1,7 +1,7 @@
 import { seedFor, type StandaloneResult } from '@lmreg/train';
 import { Queue } from 'bullmq';
 
-import { collectResults, describeFailures, enqueueMissing, type JobSpec } from './collect.js';
+import { collectResults, describeArrival, describeEnqueued, describeFailures, enqueueMissing, type JobSpec } from './collect.js';
 import { checkRedis, redactUrl, redisOptionsOf } from './connection.js';
 import { QueueJobsFailedError } from './errors.js';
 import { QUEUE_NAME, recipeHashOf, standaloneJobIdOf, type StandaloneJobData, type StandaloneJobResult, type WorkerInfo } from './job.js';
@@ -85,13 +85,11 @@ export async function trainStandaloneOnQueue(options: QueuedStandaloneOptions): 
     });
     const add = { name: 'standalone', attempts, backoffMs: options.backoffMs ?? 10_000 };
     const enqueued = await enqueueMissing(queue, specs, add);
-    say(
-      `queue ${redactUrl(options.url)}: ${specs.length} stand-alone trainings (recipe ${hash}): ${enqueued.enqueued} enqueued, ${enqueued.already} on the queue already${enqueued.retried > 0 ? ` (${enqueued.retried} failed ones retried)` : ''}`,
-    );
+    say(`queue ${redactUrl(options.url)}: ${specs.length} stand-alone trainings (recipe ${hash}): ${describeEnqueued(enqueued)}`);
     const failures = await collectResults<StandaloneJobData, StandaloneJobResult>(queue, specs, {
       ...add,
       pollMs: options.pollMs ?? 1000,
-      noWorkerNotice: `queue ${redactUrl(options.url)}: no lmreg worker is connected; the jobs wait until one is: start \`lmreg worker --queue ${redactUrl(options.url)}\` on each machine that should train.`,
+      url: options.url,
       total: specs.length,
       onProgress: options.onProgress,
       say,
@@ -101,9 +99,7 @@ export async function trainStandaloneOnQueue(options: QueuedStandaloneOptions): 
           return `its stored result is not that of key ${spec.data.key} seed ${spec.data.seed}`;
         }
         options.onResult(result, w);
-        say(
-          `${spec.label}: test ${(100 * result.accuracy).toFixed(2)} % in ${result.seconds.toFixed(1)} s on ${w.host} (${w.backend}, ${w.threads} thread${w.threads === 1 ? '' : 's'})`,
-        );
+        say(describeArrival(spec.label, result.accuracy, result.seconds, w));
         return undefined;
       },
     });
