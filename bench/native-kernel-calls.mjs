@@ -1,6 +1,8 @@
 // tfjs kernel calls per NB201 (or DARTS: --space darts) super-net training step on `--backend native`, over many uniformly
 // random paths (bench/native-vs-torch.mjs counts only the few steps it times), with the calls by
-// kernel name and the tensors the tape saved (each an `Identity` call). Counts, not time: those
+// kernel name and the tensors the tape saved (each an `Identity` call; savedTensorsBy misses those
+// of custom-gradient ops, i.e. @lmreg/train's fused conv-BN and FactorizedReduce calls, which save
+// through tf.customGrad: they are in the Identity count only). Counts, not time: those
 // figures do not depend on the machine's load. It also times the clip + SGD update of one path's
 // gradients (SgdOptimizer.clipAndApplyGradients), the fused LmregClipSgd kernel against the
 // composite tfjs ops (`fused: false`), alternating, median of 20 each (1 thread; a noisy figure).

@@ -123,6 +123,8 @@ void InitBatchNorm(Napi::Env env, Napi::Object exports);
 size_t BatchNormCacheSize();
 /** Registers the fused ReLU-(depthwise-)conv-BN kernels (fused.cc). */
 void InitFused(Napi::Env env, Napi::Object exports);
+/** Registers DARTS' fused FactorizedReduce kernels (reduce.cc). */
+void InitReduce(Napi::Env env, Napi::Object exports);
 /** Registers the multi-tensor clip + SGD update (optim.cc). */
 void InitOptim(Napi::Env env, Napi::Object exports);
 /**

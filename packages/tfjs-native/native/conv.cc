@@ -468,6 +468,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lmreg::InitElementwise(env, exports);
   lmreg::InitBatchNorm(env, exports);
   lmreg::InitFused(env, exports);
+  lmreg::InitReduce(env, exports);
   lmreg::InitOptim(env, exports);
   return exports;
 }

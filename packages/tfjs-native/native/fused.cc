@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common.h"
+#include "relu.h"
 
 namespace lmreg {
 namespace {
@@ -71,37 +72,6 @@ Scratch& Buffers() {
 float* Sized(std::vector<float>& buffer, int64_t size) {
   if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
   return buffer.data();
-}
-
-/** condition ? a : b with bit masks (GCC emits a branch for the ternary; random signs mispredict, ~10x slower). */
-inline float Select(bool condition, float a, float b) {
-  uint32_t ia, ib;
-  std::memcpy(&ia, &a, 4);
-  std::memcpy(&ib, &b, 4);
-  const uint32_t mask = 0u - static_cast<uint32_t>(condition);
-  const uint32_t r = (ia & mask) | (ib & ~mask);
-  float out;
-  std::memcpy(&out, &r, 4);
-  return out;
-}
-
-// The `parallel for simd` loops here take `if (parallel: ...)`: a plain `if` clause also applies to
-// the simd construct (OpenMP 5), and GCC then runs the loop unvectorized whenever it is false, i.e.
-// on every pass below ParallelMin() elements (seen in the disassembly: the scalar loop is taken).
-
-/** out = relu(x) as tfjs computes it (x < 0 ? 0 : x, NaN kept). */
-void Relu(const float* x, float* out, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (parallel: n >= ParallelMin())
-  for (int64_t i = 0; i < n; ++i) out[i] = Select(x[i] < 0.f, 0.f, x[i]);
-}
-
-/** dx = dr * step(x), tfjs' relu gradient (step(NaN) = NaN). */
-void ReluBackward(const float* dr, const float* x, float* dx, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (parallel: n >= ParallelMin())
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    dx[i] = dr[i] * Select(v != v, v, Select(v > 0.f, 1.f, 0.f));
-  }
 }
 
 /**
@@ -490,7 +460,7 @@ Napi::Value ResidualBlockGrad(const Napi::CallbackInfo& info) {
 #pragma omp parallel for simd schedule(static) if (parallel: n >= ParallelMin())
     for (int64_t i = 0; i < n; ++i) {
       const float v = x[i];
-      const float g = dr[i] * Select(v != v, v, Select(v > 0.f, 1.f, 0.f));
+      const float g = dr[i] * StepOf(v);
       dx[i] = dx[i] + g;
     }
   } catch (const dnnl::error& error) {

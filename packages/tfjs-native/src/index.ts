@@ -14,6 +14,7 @@ export type { FusedConvOptions } from './kernels/fused-conv.js';
 export { CLIP_SGD } from './kernels/optim.js';
 export { SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from './kernels/loss.js';
 export { RESIDUAL_REDUCTION, RESIDUAL_REDUCTION_GRAD } from './kernels/residual.js';
+export { FACTORIZED_REDUCE, FACTORIZED_REDUCE_GRAD } from './kernels/reduce.js';
 export type { ClipSgdAttrs } from './kernels/optim.js';
 export { bufferPoolStats, clearBufferPool } from './kernels/output.js';
 export { isNativeKernelRegistered, NATIVE_KERNELS, registerNativeKernels, unregisterNativeKernels } from './kernels/register.js';

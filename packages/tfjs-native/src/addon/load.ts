@@ -100,6 +100,34 @@ export interface NativeAddon {
     dGamma: Float32Array,
     dBeta: Float32Array,
   ): void;
+  /** DARTS' FactorizedReduce forward (dims [n, h, w, c, co]): z = the two phases' 1x1 convs concatenated, y = bn(z). */
+  factorizedReduce(
+    dims: Int32Array,
+    epsilon: number,
+    x: Float32Array,
+    filter1: Float32Array,
+    filter2: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    z: Float32Array,
+    y: Float32Array,
+  ): void;
+  /** Its gradient from dy, the inputs and z. */
+  factorizedReduceGrad(
+    dims: Int32Array,
+    epsilon: number,
+    dy: Float32Array,
+    x: Float32Array,
+    filter1: Float32Array,
+    filter2: Float32Array,
+    gamma: Float32Array,
+    z: Float32Array,
+    dx: Float32Array,
+    dFilter1: Float32Array,
+    dFilter2: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array,
+  ): void;
   /** NB201's residual reduction block forward (dims [n, h, w, cin, cout]); saved = [z_a | a | z_b]. */
   residualBlock(
     dims: Int32Array,

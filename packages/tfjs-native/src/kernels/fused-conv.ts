@@ -6,7 +6,7 @@ import { loadNativeAddon } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { DEFAULT_BATCH_NORM_EPSILON } from './batch-norm.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { floats } from './conv2d.js';
+import { callAddon, float32Input as float32, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -36,8 +36,6 @@ interface FusedAttrs {
   epsilon?: number;
 }
 
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
 /**
  * The addon's 18-number geometry of an NHWC convolution with symmetric padding, or a message
  * saying why there is none.
@@ -66,17 +64,6 @@ function checkAttrs(kernelName: string, attrs: unknown): Required<FusedAttrs> {
   if (!(epsilon >= 0) || !Number.isFinite(epsilon))
     throw new NativeKernelError(kernelName, `attr epsilon must be a finite number >= 0, got ${String(epsilon)}`);
   return { strides, pad, dilation, epsilon };
-}
-
-function float32(kernelName: string, backend: CpuBackendLike, t: TensorInfo | undefined, name: string): Float32Array {
-  const v = t === undefined ? undefined : floats(backend, t);
-  if (t === undefined || v === undefined || v.length !== sizeOf(t.shape)) {
-    throw new NativeKernelError(
-      kernelName,
-      `input ${name} must be a float32 tensor (got ${t === undefined ? 'none' : `dtype ${t.dtype}, shape [${t.shape.join(', ')}]`})`,
-    );
-  }
-  return v;
 }
 
 /** Geometries (depthwise first, when there is one) and the output shape of the fused op. */
@@ -113,11 +100,7 @@ function checkChannels(kernelName: string, t: TensorInfo, name: string, channels
 }
 
 function runAddon(kernelName: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (cause) {
-    throw new NativeKernelError(kernelName, `the native fused convolution failed: ${String(cause)}`, { cause });
-  }
+  callAddon(kernelName, 'fused convolution', fn);
 }
 
 function forwardConfig(kernelName: string, separable: boolean): KernelConfig {

@@ -4,8 +4,9 @@ import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core
 
 import { BINARY_OP, loadNativeAddon, POOL_OP, UNARY_OP } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
-import { floats, nativeGeometry } from './conv2d.js';
+import { nativeGeometry } from './conv2d.js';
 import type { CpuBackendLike } from './conv2d.js';
+import { callAddon, float32Input as float32, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -44,24 +45,6 @@ interface AvgPoolAttrs {
   pad: number;
 }
 
-const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function float32(kernelName: string, backend: CpuBackendLike, t: TensorInfo, name: string): Float32Array {
-  const v = floats(backend, t);
-  if (v === undefined || v.length !== product(t.shape)) {
-    throw new NativeKernelError(kernelName, `input ${name} must be a float32 tensor (got dtype ${t.dtype}, shape [${t.shape.join(', ')}])`);
-  }
-  return v;
-}
-
-function call(kernelName: string, what: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (cause) {
-    throw new NativeKernelError(kernelName, `the native ${what} failed: ${String(cause)}`, { cause });
-  }
-}
-
 function sameShape(kernelName: string, a: TensorInfo, b: TensorInfo): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new NativeKernelError(kernelName, `dy [${a.shape.join(', ')}] and x [${b.shape.join(', ')}] must have the same shape`);
@@ -77,7 +60,7 @@ export const reluConfig: KernelConfig = {
     const x = args.inputs['x'] as TensorInfo;
     const xv = float32(RELU, backend, x, 'x');
     const out = uninitialisedFloats(xv.length);
-    call(RELU, 'relu', () => loadNativeAddon().unary(UNARY_OP.relu, xv, out, 0));
+    callAddon(RELU, 'relu', () => loadNativeAddon().unary(UNARY_OP.relu, xv, out, 0));
     return backend.makeTensorInfo([...x.shape], 'float32', out);
   },
 };
@@ -96,7 +79,7 @@ export const reluGradConfig: KernelConfig = {
     const out = uninitialisedFloats(xv.length);
     const flat = Int32Array.of(Math.max(1, xv.length));
     const unit = Int32Array.of(1);
-    if (xv.length > 0) call(RELU_GRAD, 'relu gradient', () => loadNativeAddon().binary(BINARY_OP.reluGrad, flat, out, dyv, unit, xv, unit));
+    if (xv.length > 0) callAddon(RELU_GRAD, 'relu gradient', () => loadNativeAddon().binary(BINARY_OP.reluGrad, flat, out, dyv, unit, xv, unit));
     return backend.makeTensorInfo([...x.shape], 'float32', out);
   },
 };
@@ -133,7 +116,7 @@ function poolGeometry(kernelName: string, shape: readonly number[], attrs: unkno
 
 function pool(kernelName: string, op: number, geometry: Int32Array, a: Float32Array, size: number): Float32Array {
   const out = uninitialisedFloats(size);
-  call(kernelName, 'oneDNN pooling', () => loadNativeAddon().pool(op as never, geometry, a, out));
+  callAddon(kernelName, 'oneDNN pooling', () => loadNativeAddon().pool(op as never, geometry, a, out));
   return out;
 }
 
@@ -145,7 +128,7 @@ export const avgPoolConfig: KernelConfig = {
     const backend = args.backend as unknown as CpuBackendLike;
     const x = args.inputs['x'] as TensorInfo;
     const { info, geometry } = poolGeometry(AVG_POOL, x.shape, args.attrs);
-    const out = pool(AVG_POOL, POOL_OP.avgForward, geometry, float32(AVG_POOL, backend, x, 'x'), product(info.outShape));
+    const out = pool(AVG_POOL, POOL_OP.avgForward, geometry, float32(AVG_POOL, backend, x, 'x'), sizeOf(info.outShape));
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   },
 };
@@ -162,7 +145,7 @@ export const avgPoolGradConfig: KernelConfig = {
     if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== info.outShape[i])) {
       throw new NativeKernelError(AVG_POOL_GRAD, `dy must have the pool's output shape [${info.outShape.join(', ')}], got [${dy.shape.join(', ')}]`);
     }
-    const dx = pool(AVG_POOL_GRAD, POOL_OP.avgBackward, geometry, float32(AVG_POOL_GRAD, backend, dy, 'dy'), product(x.shape));
+    const dx = pool(AVG_POOL_GRAD, POOL_OP.avgBackward, geometry, float32(AVG_POOL_GRAD, backend, dy, 'dy'), sizeOf(x.shape));
     return backend.makeTensorInfo([...x.shape], 'float32', dx);
   },
 };
@@ -201,8 +184,8 @@ export const addNConfig: KernelConfig = {
       }
       return float32(ADD_N, backend, t, `t${i}`);
     });
-    const out = uninitialisedFloats(product((first as TensorInfo).shape));
-    if (out.length > 0) call(ADD_N, 'addN', () => loadNativeAddon().addN(out, values));
+    const out = uninitialisedFloats(sizeOf((first as TensorInfo).shape));
+    if (out.length > 0) callAddon(ADD_N, 'addN', () => loadNativeAddon().addN(out, values));
     return backend.makeTensorInfo([...(first as TensorInfo).shape], 'float32', out);
   },
 };

@@ -3,7 +3,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { floats } from './conv2d.js';
+import { callAddon, float32Input } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -40,8 +40,6 @@ export interface ClipSgdAttrs {
   maxNorm: number;
 }
 
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
 function checkAttrs(attrs: unknown): ClipSgdAttrs {
   const a = (attrs ?? {}) as Partial<ClipSgdAttrs>;
   const fail = (why: string): never => {
@@ -54,17 +52,6 @@ function checkAttrs(attrs: unknown): ClipSgdAttrs {
   }
   if (typeof a.maxNorm !== 'number' || !(a.maxNorm > 0)) fail(`attr maxNorm must be > 0 (or Infinity), got ${String(a.maxNorm)}`);
   return { ...(a as ClipSgdAttrs), nesterov: a.nesterov === true };
-}
-
-function float32(backend: CpuBackendLike, t: TensorInfo | undefined, name: string): Float32Array {
-  const v = t === undefined ? undefined : floats(backend, t);
-  if (t === undefined || v === undefined || v.length !== sizeOf(t.shape)) {
-    throw new NativeKernelError(
-      CLIP_SGD,
-      `input ${name} must be a float32 tensor (got ${t === undefined ? 'none' : `dtype ${t.dtype}, shape [${t.shape.join(', ')}]`})`,
-    );
-  }
-  return v;
 }
 
 /** The cpu kernel of {@link CLIP_SGD}. */
@@ -83,11 +70,11 @@ export const clipSgdConfig: KernelConfig = {
     for (let i = 0; i < attrs.count; i++) {
       const g = inputs[`g${i}`];
       const w = inputs[`w${i}`];
-      const gv = float32(backend, g, `g${i}`);
-      const wv = float32(backend, w, `w${i}`);
+      const gv = float32Input(CLIP_SGD, backend, g, `g${i}`);
+      const wv = float32Input(CLIP_SGD, backend, w, `w${i}`);
       if (gv.length !== wv.length) throw new NativeKernelError(CLIP_SGD, `g${i} has ${gv.length} values, w${i} ${wv.length}`);
       const m = inputs[`m${i}`];
-      const mv = withMomentum && m !== undefined ? float32(backend, m, `m${i}`) : null;
+      const mv = withMomentum && m !== undefined ? float32Input(CLIP_SGD, backend, m, `m${i}`) : null;
       if (mv !== null && mv.length !== gv.length) throw new NativeKernelError(CLIP_SGD, `m${i} has ${mv.length} values, g${i} ${gv.length}`);
       grads.push(gv);
       weights.push(wv);
@@ -97,12 +84,7 @@ export const clipSgdConfig: KernelConfig = {
     const newWeights = grads.map((g) => uninitialisedFloats(g.length));
     const newMomenta = withMomentum ? grads.map((g) => uninitialisedFloats(g.length)) : null;
     const hyper = Float64Array.of(attrs.lr, attrs.momentum, attrs.weightDecay, attrs.dampening, attrs.nesterov ? 1 : 0, attrs.maxNorm);
-    let norm: number;
-    try {
-      norm = loadNativeAddon().clipSgd(grads, weights, momenta, newWeights, newMomenta, hyper);
-    } catch (cause) {
-      throw new NativeKernelError(CLIP_SGD, `the native clip + SGD update failed: ${String(cause)}`, { cause });
-    }
+    const norm = callAddon(CLIP_SGD, 'clip + SGD update', () => loadNativeAddon().clipSgd(grads, weights, momenta, newWeights, newMomenta, hyper));
     const outputs = [backend.makeTensorInfo([], 'float32', Float32Array.of(norm))];
     newWeights.forEach((values, i) => outputs.push(backend.makeTensorInfo(shapes[i] ?? [], 'float32', values)));
     newMomenta?.forEach((values, i) => outputs.push(backend.makeTensorInfo(shapes[i] ?? [], 'float32', values)));

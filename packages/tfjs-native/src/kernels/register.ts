@@ -57,6 +57,7 @@ import {
   softmaxCrossEntropyGradConfig,
   softmaxCrossEntropyGradient,
 } from './loss.js';
+import { FACTORIZED_REDUCE, FACTORIZED_REDUCE_GRAD, factorizedReduceConfig, factorizedReduceGradConfig, factorizedReduceGradient } from './reduce.js';
 import { RESIDUAL_REDUCTION, RESIDUAL_REDUCTION_GRAD, residualReductionConfig, residualReductionGradConfig, residualReductionGradient } from './residual.js';
 
 /** Kernel names `registerNativeKernels()` installs for the `cpu` backend. */
@@ -95,6 +96,8 @@ export const NATIVE_KERNELS: readonly string[] = [
   SOFTMAX_CROSS_ENTROPY_GRAD,
   RESIDUAL_REDUCTION,
   RESIDUAL_REDUCTION_GRAD,
+  FACTORIZED_REDUCE,
+  FACTORIZED_REDUCE_GRAD,
   ADD_N,
 ];
 
@@ -115,6 +118,8 @@ const OWN_KERNELS: Readonly<Record<string, KernelConfig>> = {
   [SOFTMAX_CROSS_ENTROPY_GRAD]: softmaxCrossEntropyGradConfig,
   [RESIDUAL_REDUCTION]: residualReductionConfig,
   [RESIDUAL_REDUCTION_GRAD]: residualReductionGradConfig,
+  [FACTORIZED_REDUCE]: factorizedReduceConfig,
+  [FACTORIZED_REDUCE_GRAD]: factorizedReduceGradConfig,
   [ADD_N]: addNConfig,
 };
 
@@ -155,7 +160,8 @@ const current = (kernelName: string): KernelConfig | undefined => tf.getKernel(k
  * `LmregAvgPool` with one-kernel gradients (`./fused.ts`), and the fused ReLU-conv-BN edge ops
  * `LmregReluConvBn` / `LmregReluSepConvBn` (`./fused-conv.ts`), and the multi-tensor clip + SGD
  * update `LmregClipSgd` (`./optim.ts`) the softmax cross-entropy `LmregSoftmaxCrossEntropy`
- * (`./loss.ts`) NB201's residual reduction block `LmregResidualReduction` (`./residual.ts`) and `LmregAddN`. The originals are kept
+ * (`./loss.ts`) NB201's residual reduction block `LmregResidualReduction` (`./residual.ts`), DARTS'
+ * `LmregFactorizedReduce` (`./reduce.ts`) and `LmregAddN`. The originals are kept
  * for `unregisterNativeKernels` and as fallbacks for what the native ones do not handle (non-float32
  * dtypes, NCHW, batch-broadcast MatMul, contiguous slices). Idempotent.
  *
@@ -192,6 +198,7 @@ export function registerNativeKernels(): readonly string[] {
     reluSepConvBnGradient,
     softmaxCrossEntropyGradient,
     residualReductionGradient,
+    factorizedReduceGradient,
     addNGradient,
   ]) {
     if ((tf.getGradient(gradient.kernelName) as unknown) === undefined) tf.registerGradient(gradient);

@@ -3,9 +3,8 @@ import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core
 
 import { loadNativeAddon } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
-import { DEFAULT_BATCH_NORM_EPSILON } from './batch-norm.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { floats } from './conv2d.js';
+import { callAddon, epsilonAttr, float32Input as float32, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -26,15 +25,7 @@ export const RESIDUAL_REDUCTION = 'LmregResidualReduction';
  */
 export const RESIDUAL_REDUCTION_GRAD = 'LmregResidualReductionGrad';
 
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function epsilonOf(attrs: unknown): number {
-  const epsilon = (attrs as { epsilon?: number } | undefined)?.epsilon ?? DEFAULT_BATCH_NORM_EPSILON;
-  if (typeof epsilon !== 'number' || !(epsilon >= 0) || !Number.isFinite(epsilon)) {
-    throw new NativeKernelError(RESIDUAL_REDUCTION, `attr epsilon must be a finite number >= 0, got ${String(epsilon)}`);
-  }
-  return epsilon;
-}
+const epsilonOf = (attrs: unknown): number => epsilonAttr(RESIDUAL_REDUCTION, attrs);
 
 interface Plan {
   dims: Int32Array;
@@ -75,20 +66,8 @@ function plan(kernelName: string, inputs: Readonly<Record<string, TensorInfo | u
   return { dims: Int32Array.of(n, h, w, cin, cout), outShape: [n, h / 2, w / 2, cout], cout };
 }
 
-function float32(kernelName: string, backend: CpuBackendLike, t: TensorInfo, name: string): Float32Array {
-  const v = floats(backend, t);
-  if (v === undefined || v.length !== sizeOf(t.shape)) {
-    throw new NativeKernelError(kernelName, `input ${name} must be a float32 tensor (got dtype ${t.dtype}, shape [${t.shape.join(', ')}])`);
-  }
-  return v;
-}
-
 function runAddon(kernelName: string, fn: () => void): void {
-  try {
-    fn();
-  } catch (cause) {
-    throw new NativeKernelError(kernelName, `the native residual block failed: ${String(cause)}`, { cause });
-  }
+  callAddon(kernelName, 'residual block', fn);
 }
 
 const FORWARD_INPUTS = ['x', 'filterA', 'gammaA', 'betaA', 'filterB', 'gammaB', 'betaB', 'filterDown'] as const;

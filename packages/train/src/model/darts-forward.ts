@@ -4,7 +4,16 @@ import { InvalidArchitectureError, InvalidArgumentError } from '@lmreg/common';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { type ArchSpec, type CellPlan, type CellSpec, pairPrefixes, plan, type ResolvedOptions } from './darts-plan.js';
-import { avgPoolExcludePad, batchNormBatchStats, conv2dTorch, maxPoolTorch, relu, reluConvBn, reluSepConvBn } from './layers.js';
+import {
+  avgPoolExcludePad,
+  batchNormBatchStats,
+  conv2dTorch,
+  factorizedReduce as factorizedReduceOp,
+  maxPoolTorch,
+  relu,
+  reluConvBn,
+  reluSepConvBn,
+} from './layers.js';
 import { sumOf } from './nb201-parts.js';
 
 /** Reads one of the network's variables by key (throws when there is none). */
@@ -31,11 +40,7 @@ function bn(v: VariableLookup, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
 }
 
 function factorizedReduce(v: VariableLookup, x: tf.Tensor4D, prefix: string): tf.Tensor4D {
-  const r = relu(x);
-  const shifted = tf.slice(r, [0, 1, 1, 0], [-1, -1, -1, -1]);
-  const a = tf.conv2d(r, v(`${prefix}.conv1`) as tf.Tensor4D, 2, 'valid');
-  const b = tf.conv2d(shifted, v(`${prefix}.conv2`) as tf.Tensor4D, 2, 'valid');
-  return bn(v, tf.concat([a, b], 3), `${prefix}.bn`);
+  return factorizedReduceOp(x, v(`${prefix}.conv1`), v(`${prefix}.conv2`), v(`${prefix}.bn.gamma`), v(`${prefix}.bn.beta`));
 }
 
 function preprocess(v: VariableLookup, x: tf.Tensor4D, prefix: string): tf.Tensor4D {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 
-import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, reluConvBn, reluSepConvBn } from './layers.js';
+import { avgPool3x3ExcludePad, batchNormBatchStats, conv2dTorch, factorizedReduce, maxPoolTorch, reluConvBn, reluSepConvBn } from './layers.js';
 import { useCpuWithLeakCheck } from '../testing/model.js';
 import { native, NATIVE_BUILT as BUILT } from '../testing/native.js';
 
@@ -153,7 +153,8 @@ describe('gradients of the building blocks (central differences)', () => {
   });
 });
 
-// @lmreg/tfjs-native's fused edge ops (`LmregReluConvBn`, `LmregReluSepConvBn`) against this file's
+// @lmreg/tfjs-native's fused edge ops (`LmregReluConvBn`, `LmregReluSepConvBn`, `LmregFactorizedReduce`;
+// max pooling with the padding in the native MaxPool kernel) against this file's
 // composite forms on the stock cpu kernels: the same layer functions, run once with the native
 // kernels registered and once without. Tolerance: max |fused - composite| <= 1e-4 * max(|composite|, 1)
 // on y and on every gradient of sum(y * r), for shapes whose batch norm sees at least 8 values per
@@ -272,6 +273,65 @@ describe.skipIf(!BUILT)('fused ReLU-conv-BN edge ops (@lmreg/tfjs-native) agains
         const r = seeded(y.shape, p.seed + 5);
         const loss = (a: tf.Tensor, d: tf.Tensor, q: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a, d, q, g, b), r));
         return [y, ...tf.grads(loss)([x, dw, pw, gamma, beta])];
+      });
+    expectClose(valuesWith(true, run), valuesWith(false, run));
+  });
+  test.prop(
+    [
+      fc
+        .record({
+          n: fc.integer({ min: 1, max: 3 }),
+          halfH: fc.integer({ min: 1, max: 5 }),
+          halfW: fc.integer({ min: 1, max: 5 }),
+          c: fc.constantFrom(2, 3, 8, 16),
+          half: fc.constantFrom(1, 2, 4, 8),
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        })
+        .filter((p) => p.n * p.halfH * p.halfW >= 8),
+    ],
+    { numRuns: 30 },
+  )("factorizedReduce (DARTS' FactorizedReduce): forward and the gradients of x, both filters, gamma, beta", (p) => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = seeded([p.n, 2 * p.halfH, 2 * p.halfW, p.c], p.seed, 2, 0.3);
+        const f1 = seeded([1, 1, p.c, p.half], p.seed + 1, 0.5);
+        const f2 = seeded([1, 1, p.c, p.half], p.seed + 2, 0.5);
+        const gamma = seeded([2 * p.half], p.seed + 3, 0.5, 1);
+        const beta = seeded([2 * p.half], p.seed + 4);
+        const op = (a: tf.Tensor, u: tf.Tensor, v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => factorizedReduce(a as tf.Tensor4D, u, v, g, b);
+        const y = op(x, f1, f2, gamma, beta);
+        expect(y.shape).toEqual([p.n, p.halfH, p.halfW, 2 * p.half]);
+        const r = seeded(y.shape, p.seed + 5);
+        const loss = (a: tf.Tensor, u: tf.Tensor, v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a, u, v, g, b), r));
+        return [y, ...tf.grads(loss)([x, f1, f2, gamma, beta])];
+      });
+    expectClose(valuesWith(true, run), valuesWith(false, run));
+  });
+
+  test.prop(
+    [
+      fc
+        .record({
+          n: fc.integer({ min: 1, max: 2 }),
+          h: fc.integer({ min: 1, max: 9 }),
+          w: fc.integer({ min: 1, max: 9 }),
+          c: fc.integer({ min: 1, max: 5 }),
+          k: fc.constantFrom(2, 3, 5),
+          stride: fc.constantFrom(1, 2),
+          pad: fc.constantFrom(0, 1, 2),
+          seed: fc.integer({ min: 1, max: 1_000_000 }),
+        })
+        .filter((p) => p.pad < p.k && p.h + 2 * p.pad >= p.k && p.w + 2 * p.pad >= p.k),
+    ],
+    { numRuns: 40 },
+  )('maxPoolTorch (native MaxPool with the padding, or pad with -1e30 + valid pool): forward and d/dx', (p) => {
+    const run = () =>
+      tf.tidy(() => {
+        // integers in a small range: ties between window members happen, and both forms route dy to the same one
+        const x = tf.round(seeded([p.n, p.h, p.w, p.c], p.seed, 3));
+        const y = maxPoolTorch(x as tf.Tensor4D, p.k, p.stride, p.pad);
+        const r = seeded(y.shape, p.seed + 1);
+        return [y, tf.grad((a: tf.Tensor) => tf.sum(tf.mul(maxPoolTorch(a as tf.Tensor4D, p.k, p.stride, p.pad), r)))(x)];
       });
     expectClose(valuesWith(true, run), valuesWith(false, run));
   });

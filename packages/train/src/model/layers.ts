@@ -61,11 +61,31 @@ export function conv2dTorch(x: tf.Tensor4D, filter: tf.Tensor, stride: number, p
   return tf.conv2d(x, filter as tf.Tensor4D, stride, padding);
 }
 
-/** Runs one of @lmreg/tfjs-native's fused ReLU-conv-BN kernels (outputs `[y, z]`; z only feeds its gradient). */
-function runFusedConvBn(kernelName: string, inputs: tf.NamedTensorMap, attrs: Record<string, number>): tf.Tensor4D {
-  const [y, z] = tf.engine().runKernel(kernelName, inputs, { ...attrs, epsilon: BATCH_NORM_EPSILON } as never) as tf.Tensor4D[];
-  z?.dispose(); // the tape keeps its own reference when a gradient is being recorded
-  return y as tf.Tensor4D;
+/**
+ * Runs one of @lmreg/tfjs-native's fused ReLU-conv-BN kernels (outputs `[y, z]`, z = the
+ * pre-normalisation values, which only its gradient reads) as a custom-gradient op whose one output is y: with the
+ * kernel's own two-output gradient, tfjs' backward pass would fill a zero `dz` of z's size for
+ * every call (~100 MB of fresh zeroed memory per DARTS step). `names` are the kernel's inputs in
+ * order (the last one `beta`); its gradient kernel `gradName` takes them without `beta`, with `dy`
+ * and `z`, and returns their gradients in the same order, `beta`'s last.
+ */
+function runFusedConvBn(kernelName: string, gradName: string, names: readonly string[], inputs: tf.Tensor[], attrs: Record<string, number>): tf.Tensor4D {
+  const allAttrs = { ...attrs, epsilon: BATCH_NORM_EPSILON } as never;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const tensors = args as tf.Tensor[];
+    const [y, z] = tf.engine().runKernel(kernelName, Object.fromEntries(names.map((n, i) => [n, tensors[i] as tf.Tensor])), allAttrs) as tf.Tensor4D[];
+    save([...tensors.slice(0, -1), z as tf.Tensor]); // z itself is disposed with the op's scope
+    return {
+      value: y as tf.Tensor4D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const gradInputs: tf.NamedTensorMap = { dy, z: saved[saved.length - 1] as tf.Tensor };
+        names.slice(0, -1).forEach((n, i) => (gradInputs[n] = saved[i] as tf.Tensor));
+        return tf.engine().runKernel(gradName, gradInputs, allAttrs) as tf.Tensor[];
+      },
+    };
+  });
+  return op(...inputs) as tf.Tensor4D;
 }
 
 /**
@@ -77,7 +97,10 @@ function runFusedConvBn(kernelName: string, inputs: tf.NamedTensorMap, attrs: Re
 export function reluConvBn(x: tf.Tensor4D, filter: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, stride: number): tf.Tensor4D {
   const k = filter.shape[0] ?? 1;
   if (x.dtype === 'float32' && hasKernels('LmregReluConvBn', 'LmregReluConvBnGrad')) {
-    return runFusedConvBn('LmregReluConvBn', { x, filter, gamma, beta }, { strides: stride, pad: (k - 1) / 2 });
+    return runFusedConvBn('LmregReluConvBn', 'LmregReluConvBnGrad', ['x', 'filter', 'gamma', 'beta'], [x, filter, gamma, beta], {
+      strides: stride,
+      pad: (k - 1) / 2,
+    });
   }
   return tf.tidy(() => batchNormBatchStats(conv2dTorch(relu(x), filter, stride, (k - 1) / 2), gamma, beta));
 }
@@ -103,9 +126,34 @@ export function reluSepConvBn(
   dilation = 1,
 ): tf.Tensor4D {
   if (x.dtype === 'float32' && hasKernels('LmregReluSepConvBn', 'LmregReluSepConvBnGrad')) {
-    return runFusedConvBn('LmregReluSepConvBn', { x, depthwiseFilter: depthwise, pointwiseFilter: pointwise, gamma, beta }, { strides: stride, pad, dilation });
+    const names = ['x', 'depthwiseFilter', 'pointwiseFilter', 'gamma', 'beta'];
+    return runFusedConvBn('LmregReluSepConvBn', 'LmregReluSepConvBnGrad', names, [x, depthwise, pointwise, gamma, beta], { strides: stride, pad, dilation });
   }
   return tf.tidy(() => batchNormBatchStats(conv2dTorch(depthwiseConvTorch(relu(x), depthwise, stride, pad, dilation), pointwise, 1, 0), gamma, beta));
+}
+
+/**
+ * DARTS' `FactorizedReduce`: `BN(concat(conv1(relu(x)), conv2(relu(x)[:, 1:, 1:])))`, both convs
+ * 1x1 with stride 2 and no bias, the concat along channels (PyTorch's `conv_1(x)` and
+ * `conv_2(x[:, :, 1:, 1:])`). With @lmreg/tfjs-native's kernels (and even h, w) it is one kernel
+ * each way (`LmregFactorizedReduce`, `LmregFactorizedReduceGrad`) instead of 6 + 9.
+ *
+ * @param x NHWC. @param filter1, filter2 `[1, 1, C, C_out / 2]`. @param gamma, beta `[C_out]`.
+ *   Returns a new tensor `[n, h / 2, w / 2, C_out]`; inputs are not disposed.
+ * @internal
+ */
+export function factorizedReduce(x: tf.Tensor4D, filter1: tf.Tensor, filter2: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D {
+  if (x.dtype === 'float32' && x.shape[1] % 2 === 0 && x.shape[2] % 2 === 0 && hasKernels('LmregFactorizedReduce', 'LmregFactorizedReduceGrad')) {
+    const names = ['x', 'filter1', 'filter2', 'gamma', 'beta'];
+    return runFusedConvBn('LmregFactorizedReduce', 'LmregFactorizedReduceGrad', names, [x, filter1, filter2, gamma, beta], {});
+  }
+  return tf.tidy(() => {
+    const r = relu(x);
+    const shifted = tf.slice(r, [0, 1, 1, 0], [-1, -1, -1, -1]);
+    const a = tf.conv2d(r, filter1 as tf.Tensor4D, 2, 'valid');
+    const b = tf.conv2d(shifted, filter2 as tf.Tensor4D, 2, 'valid');
+    return batchNormBatchStats(tf.concat([a, b], 3), gamma, beta);
+  });
 }
 
 /** `9 / (number of in-image pixels of the 3x3 window)` at every output position, `[h * w]`. */
@@ -159,6 +207,9 @@ export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
  * @internal
  */
 export function maxPoolTorch(x: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
+  // @lmreg/tfjs-native's MaxPool / MaxPoolGrad take the symmetric padding themselves (oneDNN never
+  // picks a padded cell): one kernel each way instead of PadV2 + MaxPool and MaxPoolGrad + Slice.
+  if (pad > 0 && pad < k && x.dtype === 'float32' && hasKernels('LmregRelu')) return tf.maxPool(x, k, stride, pad);
   return tf.tidy(() => {
     const padded =
       pad === 0

@@ -1,0 +1,46 @@
+// What every kernel of this package that calls the addon does around the call: read its float32
+// inputs (with a NativeKernelError naming the kernel and the input when one is not float32),
+// check the batch-norm epsilon, size outputs, and turn what the addon throws into a
+// NativeKernelError. Shared by fused.ts, fused-conv.ts, residual.ts, reduce.ts and optim.ts.
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
+import { NativeKernelError } from '../errors.js';
+import { DEFAULT_BATCH_NORM_EPSILON } from './batch-norm.js';
+import { floats } from './conv2d.js';
+import type { CpuBackendLike } from './conv2d.js';
+
+/** Number of elements of a tensor of `shape`. */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * The float32 values of input `name` of kernel `kernelName` (the cpu backend's own array, not a
+ * copy). Throws NativeKernelError when the input is missing or not float32.
+ */
+export function float32Input(kernelName: string, backend: CpuBackendLike, t: TensorInfo | undefined, name: string): Float32Array {
+  const v = t === undefined ? undefined : floats(backend, t);
+  if (t === undefined || v === undefined || v.length !== sizeOf(t.shape)) {
+    throw new NativeKernelError(
+      kernelName,
+      `input ${name} must be a float32 tensor (got ${t === undefined ? 'none' : `dtype ${t.dtype}, shape [${t.shape.join(', ')}]`})`,
+    );
+  }
+  return v;
+}
+
+/** Runs one addon call; what it throws becomes a NativeKernelError "the native `what` failed" (with the cause). */
+export function callAddon<T>(kernelName: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    throw new NativeKernelError(kernelName, `the native ${what} failed: ${String(cause)}`, { cause });
+  }
+}
+
+/** `attrs.epsilon` (default 1e-5), checked to be a finite number >= 0. */
+export function epsilonAttr(kernelName: string, attrs: unknown): number {
+  const epsilon = (attrs as { epsilon?: unknown } | undefined)?.epsilon ?? DEFAULT_BATCH_NORM_EPSILON;
+  if (typeof epsilon !== 'number' || !(epsilon >= 0) || !Number.isFinite(epsilon)) {
+    throw new NativeKernelError(kernelName, `attr epsilon must be a finite number >= 0, got ${String(epsilon)}`);
+  }
+  return epsilon;
+}
