@@ -140,6 +140,27 @@ describe('dartsWeightedForward (GDAS on the DARTS super-net)', () => {
     net.dispose();
   });
 
+  it('a normal genotype that never reads its previous cell cuts both reduction cells (5 layers) off the logits: their weights get an exact zero gradient', () => {
+    const net = createDartsSupernet({ ...OPTIONS, layers: 5 });
+    // Inputs 0 (two cells back) and the cell's own nodes only: cells 1 and 3 (reduction) feed nothing that reaches the logits.
+    const arch: DartsGenotype = { ...ARCH, normal: ARCH.normal.map(([op, input]) => [op, input === 1 ? 0 : input] as const) as DartsGenotype['normal'] };
+    const x = tf.randomNormal([4, 8, 8, 1], 0, 1, 'float32', 10) as tf.Tensor4D;
+    const y = tf.tensor1d([2, 1, 0, 0], 'int32');
+    const weights = oneHots(arch);
+    const reference = net.forward(arch, x, { training: true });
+    const weighted = dartsWeightedForward(net, arch, weights, x);
+    expect(maxAbsDiff(reference, weighted)).toBeLessThan(1e-5);
+    const grads = tf.grads((...ws: tf.Tensor[]) => {
+      const logits = dartsWeightedForward(net, arch, ws as tf.Tensor1D[], x);
+      return tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), logits) as tf.Scalar;
+    })(weights);
+    const g = grads.map((t) => Array.from(t.dataSync()));
+    expect(g.slice(0, 16).every((row) => row.some((v) => v !== 0))).toBe(true);
+    expect(g.slice(16).every((row) => row.every((v) => v === 0))).toBe(true);
+    tf.dispose([x, y, reference, weighted, ...weights, ...grads]);
+    net.dispose();
+  });
+
   it('refuses weights of the wrong shape, a stand-alone network, a non-super-net genotype and (registered builder) another network', () => {
     const net = createDartsSupernet(OPTIONS);
     const x = tf.zeros([1, 8, 8, 1]) as tf.Tensor4D;

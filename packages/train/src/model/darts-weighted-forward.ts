@@ -46,10 +46,12 @@ function othersSum(w: tf.Tensor1D, chosen: number): tf.Scalar {
  * the two choices instead, `wOp[op] * (wIn[input] * out + sum wIn) + sum wOp`, gives the same
  * values and, at one-hot weights, the same gradients.) A chosen `none` outputs zeros, so its two
  * chosen entries get no gradient; the entries not chosen still do. All 8 pairs of a cell reach the
- * output (the concat is `[2, 3, 4, 5]`), so there are no dead pairs. When the network has no cell
- * of a kind (fewer than 3 layers have no normal cell), that kind's weights are added to the logits
- * times 0, so that their gradient is exactly 0 instead of missing (tfjs refuses to differentiate
- * with respect to a tensor the result does not depend on).
+ * cell's output (the concat is `[2, 3, 4, 5]`), but a whole cell can be cut off the logits: with no
+ * cell of a kind (fewer than 3 layers have no normal cell), or when the normal genotype never reads
+ * its previous cell (then, at 5 layers, neither reduction cell reaches the logits). Every weight is
+ * therefore also added to the logits times 0, so that such gradients are exactly 0 instead of
+ * missing (tfjs refuses to differentiate with respect to a tensor the result does not depend on;
+ * PyTorch leaves them `None`).
  *
  * @param supernet the DARTS super-net (`createDartsSupernet`), not a stand-alone network.
  * @param arch a genotype of the `darts` space (the one GDAS sampled, i.e. the argmax of `weights`).
@@ -78,11 +80,9 @@ export function dartsWeightedForward(supernet: DartsNetwork, arch: DartsLikeGeno
     return found;
   };
   return tf.tidy(() => {
-    const used = new Set<number>();
     const pair: PairHook = (kind, q, out) => {
       const [op, input] = spec[kind].pairs[q] as readonly [string, number];
       const i = (kind === 'normal' ? 0 : 2 * PAIRS) + 2 * q;
-      used.add(i).add(i + 1);
       const wOp = weights[i] as tf.Tensor1D;
       const wIn = weights[i + 1] as tf.Tensor1D;
       const chosen = DARTS_OPS.indexOf(op as (typeof DARTS_OPS)[number]);
@@ -91,10 +91,11 @@ export function dartsWeightedForward(supernet: DartsNetwork, arch: DartsLikeGeno
     };
     const shape = { channels: supernet.channels, layers: supernet.layers, inputChannels: supernet.inputChannels };
     const logits = dartsPass({ v, shape, dedupe: false, withAuxiliary: false, pair }, spec, x).logits;
-    // Weights of a cell kind the network does not have (no normal cell below 3 layers) still join
-    // the graph, times 0: their gradient is exactly 0 rather than missing (tf.grads would throw).
-    const unused = weights.filter((_, i) => !used.has(i));
-    if (unused.length === 0) return logits;
-    return tf.add(logits, tf.mul(tf.scalar(0), tf.addN(unused.map((w) => tf.sum(w))))) as tf.Tensor2D;
+    // Every weight joins the graph, times 0, so that a weight the logits do not depend on gets a
+    // gradient of exactly 0 rather than none (tf.grads would throw): a cell kind the network does
+    // not have (no normal cell below 3 layers), or cells cut off by the genotype (a normal cell
+    // that never reads its previous cell cuts every cell before it off the logits except through
+    // its two-back input, so with 5 layers both reduction cells can be unreachable).
+    return tf.add(logits, tf.mul(tf.scalar(0), tf.addN(weights.map((w) => tf.sum(w))))) as tf.Tensor2D;
   });
 }
