@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { FileFormatError, InvalidArgumentError } from '@lmreg/common';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SEARCH_PRESETS } from '../config/search-config.js';
@@ -51,6 +52,12 @@ describe('readCpuSeconds', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'cpu-time.jsonl'), '{"userSeconds":10,"systemSeconds":1,"wallSeconds":20}\n{"userSeconds":5.5,"systemSeconds":0.5}\n');
     expect(readCpuSeconds(dir)).toBe(17);
+    // A process that failed or was killed: /usr/bin/time's status line before its line is skipped, its CPU time counts.
+    fs.writeFileSync(
+      path.join(dir, 'cpu-time.jsonl'),
+      'Command exited with non-zero status 1\n{"userSeconds":7,"systemSeconds":1}\nCommand terminated by signal 9\n{"userSeconds":2,"systemSeconds":0}\n{"userSeconds":5,"systemSeconds":1}\n',
+    );
+    expect(readCpuSeconds(dir)).toBe(16);
   });
 
   it('is undefined without the file or with an empty one, and names the file and line of a bad line', () => {
@@ -59,10 +66,38 @@ describe('readCpuSeconds', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'cpu-time.jsonl'), '\n');
     expect(readCpuSeconds(dir)).toBeUndefined();
-    fs.writeFileSync(path.join(dir, 'cpu-time.jsonl'), '{"userSeconds":1,"systemSeconds":1}\nCommand exited with non-zero status 1\n');
+    fs.writeFileSync(path.join(dir, 'cpu-time.jsonl'), '{"userSeconds":1,"systemSeconds":1}\n\nCommand exited with status 1 (not time\'s wording)\n');
     expect(() => readCpuSeconds(dir)).toThrow(FileFormatError);
-    expect(() => readCpuSeconds(dir)).toThrow(/cpu-time\.jsonl: line 2 is not JSON/);
+    expect(() => readCpuSeconds(dir)).toThrow(/cpu-time\.jsonl: line 3 is not JSON/);
     fs.writeFileSync(path.join(dir, 'cpu-time.jsonl'), '{"wallSeconds":3}\n');
     expect(() => readCpuSeconds(dir)).toThrow(/line 1 lacks userSeconds and systemSeconds/);
+  });
+
+  it('fuzz: any file content gives a number, undefined or a FileFormatError (never another error), and leaves the file as it was', () => {
+    const dir = path.join(root, 'fuzz');
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'cpu-time.jsonl');
+    const line = fc.oneof(
+      fc
+        .record({ userSeconds: fc.double({ min: 0, max: 1e6, noNaN: true }), systemSeconds: fc.double({ min: 0, max: 1e6, noNaN: true }) })
+        .map((v) => JSON.stringify(v)),
+      fc.constantFrom('Command exited with non-zero status 1', 'Command terminated by signal 9', '', '{', 'null', '[]', '{"userSeconds":-1,"systemSeconds":0}'),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 6 }), fc.boolean(), (lines, trailingNewline) => {
+        const text = lines.join('\n') + (trailingNewline ? '\n' : '');
+        fs.writeFileSync(file, text);
+        try {
+          const total = readCpuSeconds(dir);
+          if (total !== undefined) expect(total).toBeGreaterThanOrEqual(0);
+        } catch (error) {
+          expect(error).toBeInstanceOf(FileFormatError);
+          expect((error as Error).message).toMatch(/cpu-time\.jsonl: line \d+ /);
+        }
+        expect(fs.readFileSync(file, 'utf8')).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -61,42 +61,45 @@ export function tryTrainingPassRatio(config: unknown): number | null {
 /** The file in a run folder where experiments/fmnist/run.sh records the process's CPU time (`/usr/bin/time`, one line per start). */
 export const CPU_TIME_FILE = 'cpu-time.jsonl';
 
+const TIME_STATUS_LINE = /^Command (exited with non-zero status|terminated by signal) \d+$/;
 const cpuLineSchema = z.object({ userSeconds: z.number().nonnegative(), systemSeconds: z.number().nonnegative() });
 
 /**
  * CPU seconds (user + system) recorded in `<runDir>/cpu-time.jsonl`, summed over its lines (a
- * resumed run appends one per process); `undefined` when the run has no such file or it is empty.
+ * resumed run appends one per process, a failed or killed process included, after /usr/bin/time's
+ * status line, which is skipped); `undefined` when the run has no such file or it is empty.
  *
  * @throws FileFormatError naming the file and line when a line is not `{"userSeconds": .., "systemSeconds": ..}`.
  */
 export function readCpuSeconds(runDir: string): number | undefined {
   const file = path.join(runDir, CPU_TIME_FILE);
   if (!fs.existsSync(file)) return undefined;
+  // Original line numbers for messages; blank lines and /usr/bin/time's own notes on a process
+  // that failed or was killed ("Command exited with non-zero status 1", "Command terminated by
+  // signal 9", written before that process's line) are skipped.
   const lines = fs
     .readFileSync(file, 'utf8')
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
+    .map((text, i) => ({ text: text.trim(), number: i + 1 }))
+    .filter(({ text }) => text !== '' && !TIME_STATUS_LINE.test(text));
   if (lines.length === 0) return undefined;
   let total = 0;
-  lines.forEach((line, i) => {
+  for (const { text, number } of lines) {
     let value: unknown;
     try {
-      value = JSON.parse(line) as unknown;
+      value = JSON.parse(text) as unknown;
     } catch (cause) {
       throw new FileFormatError(
         file,
-        `line ${i + 1} is not JSON; each line is /usr/bin/time's {"userSeconds":..,"systemSeconds":..} of one process. Fix or delete the line.`,
-        {
-          cause,
-        },
+        `line ${number} is not JSON; each line is /usr/bin/time's {"userSeconds":..,"systemSeconds":..} of one process. Fix or delete the line.`,
+        { cause },
       );
     }
     const parsed = cpuLineSchema.safeParse(value);
     if (!parsed.success) {
-      throw new FileFormatError(file, `line ${i + 1} lacks userSeconds and systemSeconds (non-negative numbers). Fix or delete the line.`);
+      throw new FileFormatError(file, `line ${number} lacks userSeconds and systemSeconds (non-negative numbers). Fix or delete the line.`);
     }
     total = total + parsed.data.userSeconds + parsed.data.systemSeconds;
-  });
+  }
   return total;
 }
