@@ -2,7 +2,7 @@
 // For each sampler: S-KdT without / with landmarks in both variants ('binned-tau-b', the default,
 // and 'released-code', the authors' code), the paired difference (with - without) over seeds with
 // a 95 % bootstrap interval (10,000 resamples of the seeds, seeded) and a two-sided sign test, and
-// the ground truth of the architectures the searches return. For each cheap setting of the landmark
+// the ground truth of the architectures the searches return (and its paired gain). For each cheap setting of the landmark
 // term: the same paired gain against the seed's SPOS baseline, with its training passes and CPU time.
 // Run from the repository root after `npx turbo run build --filter=lmreg...`:
 //   node experiments/fmnist/stats.mjs [results|runs] [--json]
@@ -60,6 +60,13 @@ for (const sampler of ['spos', 'nao', 'gdas']) {
     };
   }
   row.returned = { without: base.map((b) => b.returned), with: lm.map((l) => l.returned) };
+  // The returned architectures' ground truth, paired by seed, in points (seeds where both were looked up or trained).
+  const both = runs.map((_, i) => [base[i].returned, lm[i].returned]).filter(([w, l]) => w !== undefined && l !== undefined);
+  if (both.length > 0)
+    row.returnedGain = paired(
+      both.map(([w]) => 100 * w),
+      both.map(([, l]) => 100 * l),
+    );
   out.main.push(row);
 }
 
@@ -123,6 +130,14 @@ if (asJson) {
     console.log(
       `| ${r.sampler} | ${r.seeds.length} | ${ms(b.without)}${baseNote} | ${ms(b.with)} | ${fmt(b.mean)} [${fmt(b.ci[0])}, ${fmt(b.ci[1])}] | ${b.sign.positive}/${b.sign.n}, p = ${fmt(b.sign.p, 4)} | ${fmt(rc.mean)} [${fmt(rc.ci[0])}, ${fmt(rc.ci[1])}] | ${pct(r.returned.without)} / ${pct(r.returned.with)} |`,
     );
+  }
+  console.log(
+    '\n| sampler | returned architecture: ground-truth gain with - without landmarks, points (95 % bootstrap CI) | pairs improved (ties left out), sign-test p |',
+  );
+  console.log('|---|---|---|');
+  for (const r of out.main.filter((x) => x.returnedGain !== undefined)) {
+    const g = r.returnedGain;
+    console.log(`| ${r.sampler} | ${fmt(g.mean, 2)} [${fmt(g.ci[0], 2)}, ${fmt(g.ci[1], 2)}] | ${g.sign.positive}/${g.sign.n}, p = ${fmt(g.sign.p, 4)} |`);
   }
   console.log(
     "\n| landmark term setting (SPOS) | seeds | training passes vs baseline | S-KdT gain vs the seed's baseline (95 % CI) | pairs improved, sign-test p | CPU s per super-net run, with / without the term (ratio) |",
