@@ -145,4 +145,10 @@ void ClearBatchNormCache();
 size_t MatmulCacheSize();
 void ClearMatmulCache();
 
+/** `buffer` grown (never shrunk) to at least `size` floats: a grow-only scratch buffer's data. */
+inline float* Sized(std::vector<float>& buffer, int64_t size) {
+  if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
+  return buffer.data();
+}
+
 }  // namespace lmreg

@@ -69,11 +69,6 @@ Scratch& Buffers() {
   return scratch;
 }
 
-float* Sized(std::vector<float>& buffer, int64_t size) {
-  if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
-  return buffer.data();
-}
-
 /**
  * Depthwise (multiplier 1) backward passes as plain loops over NHWC rows of c channels, for the
  * shapes where oneDNN 2.6 has no jit_dw kernel and falls back to its generic grouped convolution

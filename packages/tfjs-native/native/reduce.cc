@@ -62,11 +62,6 @@ Scratch& Buffers() {
   return scratch;
 }
 
-float* Sized(std::vector<float>& buffer, int64_t size) {
-  if (static_cast<int64_t>(buffer.size()) < size) buffer.resize(static_cast<size_t>(size));
-  return buffer.data();
-}
-
 /** out[b, i, j, :] = relu(x[b, 2i + phase, 2j + phase, :]). */
 void GatherRelu(const Reduce& r, const float* x, int64_t phase, float* out) {
   const int64_t c = r.c, rows = r.n * r.oh;

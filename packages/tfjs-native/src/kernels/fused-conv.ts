@@ -6,7 +6,7 @@ import { loadNativeAddon } from '../addon/load.js';
 import { NativeKernelError } from '../errors.js';
 import { DEFAULT_BATCH_NORM_EPSILON } from './batch-norm.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { callAddon, float32Input as float32, sizeOf } from './native-call.js';
+import { callAddon, float32Input as float32, inputShapes, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -68,12 +68,7 @@ function checkAttrs(kernelName: string, attrs: unknown): Required<FusedAttrs> {
 
 /** Geometries (depthwise first, when there is one) and the output shape of the fused op. */
 function plan(kernelName: string, inputs: Readonly<Record<string, TensorInfo | undefined>>, attrs: Required<FusedAttrs>, separable: boolean) {
-  const fail = (why: string): never => {
-    throw new NativeKernelError(kernelName, why);
-  };
-  const names = ['x', 'gamma', ...(separable ? ['depthwiseFilter', 'pointwiseFilter'] : ['filter'])];
-  const missing = names.filter((name) => inputs[name] === undefined);
-  if (missing.length > 0) fail(`missing input(s) ${missing.join(', ')}`);
+  const { fail } = inputShapes(kernelName, inputs, ['x', 'gamma', ...(separable ? ['depthwiseFilter', 'pointwiseFilter'] : ['filter'])]);
   const x = inputs['x'] as TensorInfo;
   if (!separable) {
     const filter = (inputs['filter'] as TensorInfo).shape;

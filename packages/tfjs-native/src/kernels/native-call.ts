@@ -1,7 +1,7 @@
 // What every kernel of this package that calls the addon does around the call: read its float32
 // inputs (with a NativeKernelError naming the kernel and the input when one is not float32),
-// check the batch-norm epsilon, size outputs, and turn what the addon throws into a
-// NativeKernelError. Shared by fused.ts, fused-conv.ts, residual.ts, reduce.ts and optim.ts.
+// check the batch-norm epsilon and the input shapes, size outputs, and turn what the addon throws
+// into a NativeKernelError. Shared by fused.ts, fused-conv.ts, residual.ts, reduce.ts and optim.ts.
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 
 import { NativeKernelError } from '../errors.js';
@@ -43,4 +43,42 @@ export function epsilonAttr(kernelName: string, attrs: unknown): number {
     throw new NativeKernelError(kernelName, `attr epsilon must be a finite number >= 0, got ${String(epsilon)}`);
   }
   return epsilon;
+}
+
+/** What {@link inputShapes} gives a kernel's shape planning; every failure names the kernel. */
+export interface InputShapes {
+  /** Throws the NativeKernelError `why`. */
+  readonly fail: (why: string) => never;
+  /** A copy of input `name`'s shape. */
+  readonly shape: (name: string) => number[];
+  /** Input `x`'s `[n, h, w, c]`, checked to be a non-empty NHWC tensor with even height and width. */
+  readonly evenNhwc: () => [number, number, number, number];
+  /** Checks each of the kernel's inputs that `expected` names against its shape there. */
+  readonly expectShapes: (expected: Readonly<Record<string, readonly number[]>>) => void;
+}
+
+/** Checks that every input in `names` is there; returns the shape checks of a kernel's planning. */
+export function inputShapes(kernelName: string, inputs: Readonly<Record<string, TensorInfo | undefined>>, names: readonly string[]): InputShapes {
+  const fail = (why: string): never => {
+    throw new NativeKernelError(kernelName, why);
+  };
+  const missing = names.filter((name) => inputs[name] === undefined);
+  if (missing.length > 0) fail(`missing input(s) ${missing.join(', ')}`);
+  const shape = (name: string): number[] => [...(inputs[name] as TensorInfo).shape];
+  const evenNhwc = (): [number, number, number, number] => {
+    const x = shape('x');
+    const [n = 0, h = 0, w = 0, c = 0] = x;
+    if (x.length !== 4 || n * h * w * c === 0) fail(`x must be a non-empty NHWC tensor, got [${x.join(', ')}]`);
+    if (h % 2 !== 0 || w % 2 !== 0) fail(`x's height and width must be even, got [${x.join(', ')}]`);
+    return [n, h, w, c];
+  };
+  const expectShapes = (expected: Readonly<Record<string, readonly number[]>>): void => {
+    for (const name of names) {
+      const want = expected[name];
+      if (want === undefined) continue;
+      const got = shape(name);
+      if (got.length !== want.length || got.some((d, i) => d !== want[i])) fail(`${name} must have shape [${want.join(', ')}], got [${got.join(', ')}]`);
+    }
+  };
+  return { fail, shape, evenNhwc, expectShapes };
 }

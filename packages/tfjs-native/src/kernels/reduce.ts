@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 
 import { loadNativeAddon } from '../addon/load.js';
-import { NativeKernelError } from '../errors.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { callAddon, epsilonAttr, float32Input, sizeOf } from './native-call.js';
+import { callAddon, epsilonAttr, float32Input, inputShapes, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -23,33 +22,13 @@ export const FACTORIZED_REDUCE_GRAD = 'LmregFactorizedReduceGrad';
 
 /** Checks every input's shape against x's and filter1's; returns the addon's dims [n, h, w, c, co]. */
 function plan(kernelName: string, inputs: Readonly<Record<string, TensorInfo | undefined>>, names: readonly string[]) {
-  const fail = (why: string): never => {
-    throw new NativeKernelError(kernelName, why);
-  };
-  const missing = names.filter((name) => inputs[name] === undefined);
-  if (missing.length > 0) fail(`missing input(s) ${missing.join(', ')}`);
-  const shape = (name: string): number[] => [...(inputs[name] as TensorInfo).shape];
-  const [n = 0, h = 0, w = 0, c = 0] = shape('x');
-  if (shape('x').length !== 4 || n * h * w * c === 0) fail(`x must be a non-empty NHWC tensor, got [${shape('x').join(', ')}]`);
-  if (h % 2 !== 0 || w % 2 !== 0) fail(`x's height and width must be even, got [${shape('x').join(', ')}]`);
+  const { fail, shape, evenNhwc, expectShapes } = inputShapes(kernelName, inputs, names);
+  const [n, h, w, c] = evenNhwc();
   const half = shape('filter1')[3] ?? 0;
   if (half < 1) fail(`filter1 must be [1, 1, ${c}, co / 2], got [${shape('filter1').join(', ')}]`);
   const co = 2 * half;
   const outShape = [n, h / 2, w / 2, co];
-  const expected: Record<string, number[]> = {
-    filter1: [1, 1, c, half],
-    filter2: [1, 1, c, half],
-    gamma: [co],
-    beta: [co],
-    dy: outShape,
-    z: outShape,
-  };
-  for (const name of names) {
-    const want = expected[name];
-    if (want === undefined) continue;
-    const got = shape(name);
-    if (got.length !== want.length || got.some((d, i) => d !== want[i])) fail(`${name} must have shape [${want.join(', ')}], got [${got.join(', ')}]`);
-  }
+  expectShapes({ filter1: [1, 1, c, half], filter2: [1, 1, c, half], gamma: [co], beta: [co], dy: outShape, z: outShape });
   return { dims: Int32Array.of(n, h, w, c, co), outShape, co };
 }
 

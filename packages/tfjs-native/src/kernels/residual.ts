@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 
 import { loadNativeAddon } from '../addon/load.js';
-import { NativeKernelError } from '../errors.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { callAddon, epsilonAttr, float32Input as float32, sizeOf } from './native-call.js';
+import { callAddon, epsilonAttr, float32Input as float32, inputShapes, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -35,17 +34,11 @@ interface Plan {
 
 /** Checks every input's shape against x's and filterA's; returns the addon's dims. */
 function plan(kernelName: string, inputs: Readonly<Record<string, TensorInfo | undefined>>, names: readonly string[]): Plan {
-  const fail = (why: string): never => {
-    throw new NativeKernelError(kernelName, why);
-  };
-  const missing = names.filter((name) => inputs[name] === undefined);
-  if (missing.length > 0) fail(`missing input(s) ${missing.join(', ')}`);
-  const shape = (name: string): number[] => [...(inputs[name] as TensorInfo).shape];
-  const [n = 0, h = 0, w = 0, cin = 0] = shape('x');
-  if (shape('x').length !== 4 || n * h * w * cin === 0) fail(`x must be a non-empty NHWC tensor, got [${shape('x').join(', ')}]`);
-  if (h % 2 !== 0 || w % 2 !== 0) fail(`x's height and width must be even, got [${shape('x').join(', ')}]`);
+  const { fail, shape, evenNhwc, expectShapes } = inputShapes(kernelName, inputs, names);
+  const [n, h, w, cin] = evenNhwc();
   const cout = shape('filterA')[3] ?? 0;
-  const expected: Record<string, number[]> = {
+  if (cout < 1) fail(`filterA must be [3, 3, ${cin}, cout], got [${shape('filterA').join(', ')}]`);
+  expectShapes({
     filterA: [3, 3, cin, cout],
     gammaA: [cout],
     betaA: [cout],
@@ -55,14 +48,7 @@ function plan(kernelName: string, inputs: Readonly<Record<string, TensorInfo | u
     filterDown: [1, 1, cin, cout],
     dy: [n, h / 2, w / 2, cout],
     saved: [3 * n * (h / 2) * (w / 2) * cout],
-  };
-  if (cout < 1) fail(`filterA must be [3, 3, ${cin}, cout], got [${shape('filterA').join(', ')}]`);
-  for (const name of names) {
-    const want = expected[name];
-    if (want === undefined) continue;
-    const got = shape(name);
-    if (got.length !== want.length || got.some((d, i) => d !== want[i])) fail(`${name} must have shape [${want.join(', ')}], got [${got.join(', ')}]`);
-  }
+  });
   return { dims: Int32Array.of(n, h, w, cin, cout), outShape: [n, h / 2, w / 2, cout], cout };
 }
 
