@@ -104,7 +104,12 @@ describeNative(
       (p) => {
         const expected = valuesWith(true, () => run(p, separateNative));
         const actual = valuesWith(true, () => run(p, fused));
-        expectScaledClose(actual, expected, 1e-5, 1e-30);
+        // The two sum the 1x1 convolutions in different orders; with under 8 values per channel
+        // the batch norm divides those last-bit differences by a standard deviation that can be
+        // near 0 (1 x 1 x 2 values gave 3.3e-4 of dgamma's scale), so small sizes get the
+        // composite test's bound.
+        const small = p.n * p.halfH * p.halfW < 8;
+        expectScaledClose(actual, expected, small ? 1e-3 : 1e-5, small ? 1e-2 : 1e-30);
       },
     );
 
