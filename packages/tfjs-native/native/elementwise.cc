@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "common.h"
+#include "relu.h"
 
 namespace lmreg {
 namespace {
@@ -120,18 +121,6 @@ int64_t Product(const std::vector<int64_t>& dims) {
 }
 
 // ---- binary ops with two-way broadcasting ----
-
-/** condition ? a : b with bit masks (GCC emits a branch for the ternary; random signs mispredict). */
-inline float Select(bool condition, float a, float b) {
-  uint32_t ia, ib;
-  std::memcpy(&ia, &a, 4);
-  std::memcpy(&ib, &b, 4);
-  const uint32_t mask = 0u - static_cast<uint32_t>(condition);
-  const uint32_t r = (ia & mask) | (ib & ~mask);
-  float out;
-  std::memcpy(&out, &r, 4);
-  return out;
-}
 
 
 // kReluGrad: a = dy, b = x -> dy * step(x), exactly tfjs' Relu gradient (`dy * step(x)`, NaN where x is NaN) in one pass.
@@ -268,7 +257,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   const int64_t size = static_cast<int64_t>(n);
   switch (op) {
     // NaN stays NaN in both, as in tfjs (v == v is false only for NaN; no branch, so it vectorises).
-    case kRelu: UnaryRun([](float v) { return Select(v < 0.f, 0.f, v); }, out, x, size); break;
+    case kRelu: UnaryRun([](float v) { return ReluOf(v); }, out, x, size); break;
     case kStep: UnaryRun([alpha](float v) { return Select(v != v, v, Select(v > 0.f, 1.f, alpha)); }, out, x, size); break;
     case kNeg: UnaryRun([](float v) { return -v; }, out, x, size); break;
     case kSquare: UnaryRun([](float v) { return v * v; }, out, x, size); break;

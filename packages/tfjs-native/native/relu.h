@@ -1,5 +1,5 @@
 // ReLU forward and backward passes as tfjs computes them, shared by the fused kernels (fused.cc,
-// reduce.cc).
+// reduce.cc) and the element-wise ops (elementwise.cc).
 #pragma once
 
 #include <cstdint>

@@ -27,6 +27,16 @@ export function float32Input(kernelName: string, backend: CpuBackendLike, t: Ten
   return v;
 }
 
+/** {@link float32Input} of each of `names` in `inputs`, as a tuple in the order of `names`. */
+export function float32Inputs<N extends readonly string[]>(
+  kernelName: string,
+  backend: CpuBackendLike,
+  inputs: Readonly<Record<string, TensorInfo | undefined>>,
+  names: N,
+): { [K in keyof N]: Float32Array } {
+  return names.map((name) => float32Input(kernelName, backend, inputs[name], name)) as { [K in keyof N]: Float32Array };
+}
+
 /** Runs one addon call; what it throws becomes a NativeKernelError "the native `what` failed" (with the cause). */
 export function callAddon<T>(kernelName: string, what: string, fn: () => T): T {
   try {

@@ -3,7 +3,7 @@ import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core
 
 import { loadNativeAddon } from '../addon/load.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { callAddon, epsilonAttr, float32Input, inputShapes, sizeOf } from './native-call.js';
+import { callAddon, epsilonAttr, float32Inputs, inputShapes, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -43,13 +43,7 @@ export const factorizedReduceConfig: KernelConfig = {
     const backend = args.backend as unknown as CpuBackendLike;
     const epsilon = epsilonAttr(FACTORIZED_REDUCE, args.attrs);
     const { dims, outShape } = plan(FACTORIZED_REDUCE, args.inputs, FORWARD_INPUTS);
-    const [x, f1, f2, gamma, beta] = FORWARD_INPUTS.map((name) => float32Input(FACTORIZED_REDUCE, backend, args.inputs[name], name)) as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
+    const [x, f1, f2, gamma, beta] = float32Inputs(FACTORIZED_REDUCE, backend, args.inputs, FORWARD_INPUTS);
     const size = sizeOf(outShape);
     const z = uninitialisedFloats(size);
     const y = uninitialisedFloats(size);
@@ -66,14 +60,7 @@ export const factorizedReduceGradConfig: KernelConfig = {
     const backend = args.backend as unknown as CpuBackendLike;
     const epsilon = epsilonAttr(FACTORIZED_REDUCE_GRAD, args.attrs);
     const { dims, co } = plan(FACTORIZED_REDUCE_GRAD, args.inputs, GRAD_INPUTS);
-    const [dy, x, f1, f2, gamma, z] = GRAD_INPUTS.map((name) => float32Input(FACTORIZED_REDUCE_GRAD, backend, args.inputs[name], name)) as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
+    const [dy, x, f1, f2, gamma, z] = float32Inputs(FACTORIZED_REDUCE_GRAD, backend, args.inputs, GRAD_INPUTS);
     const shapes = [
       [...(args.inputs['x'] as TensorInfo).shape],
       [...(args.inputs['filter1'] as TensorInfo).shape],

@@ -3,7 +3,7 @@ import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core
 
 import { loadNativeAddon } from '../addon/load.js';
 import type { CpuBackendLike } from './conv2d.js';
-import { callAddon, epsilonAttr, float32Input as float32, inputShapes, sizeOf } from './native-call.js';
+import { callAddon, epsilonAttr, float32Inputs, inputShapes, sizeOf } from './native-call.js';
 import { uninitialisedFloats } from './output.js';
 
 /**
@@ -67,20 +67,10 @@ export const residualReductionConfig: KernelConfig = {
     const backend = args.backend as unknown as CpuBackendLike;
     const epsilon = epsilonOf(args.attrs);
     const { dims, outShape } = plan(RESIDUAL_REDUCTION, args.inputs, FORWARD_INPUTS);
-    const v = FORWARD_INPUTS.map((name) => float32(RESIDUAL_REDUCTION, backend, args.inputs[name] as TensorInfo, name));
     const size = sizeOf(outShape);
     const saved = uninitialisedFloats(3 * size);
     const y = uninitialisedFloats(size);
-    const [x, fa, ga, ba, fb, gb, bb, fd] = v as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
+    const [x, fa, ga, ba, fb, gb, bb, fd] = float32Inputs(RESIDUAL_REDUCTION, backend, args.inputs, FORWARD_INPUTS);
     runAddon(RESIDUAL_REDUCTION, () => loadNativeAddon().residualBlock(dims, epsilon, x, fa, ga, ba, fb, gb, bb, fd, saved, y));
     return [backend.makeTensorInfo(outShape, 'float32', y), backend.makeTensorInfo([3 * size], 'float32', saved)];
   },
@@ -94,17 +84,7 @@ export const residualReductionGradConfig: KernelConfig = {
     const backend = args.backend as unknown as CpuBackendLike;
     const epsilon = epsilonOf(args.attrs);
     const { dims, cout } = plan(RESIDUAL_REDUCTION_GRAD, args.inputs, GRAD_INPUTS);
-    const v = GRAD_INPUTS.map((name) => float32(RESIDUAL_REDUCTION_GRAD, backend, args.inputs[name] as TensorInfo, name));
-    const [dy, x, fa, ga, fb, gb, fd, saved] = v as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
+    const [dy, x, fa, ga, fb, gb, fd, saved] = float32Inputs(RESIDUAL_REDUCTION_GRAD, backend, args.inputs, GRAD_INPUTS);
     const shapes = [
       (args.inputs['x'] as TensorInfo).shape,
       [...(args.inputs['filterA'] as TensorInfo).shape],
